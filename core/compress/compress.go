@@ -102,7 +102,7 @@ type ZstdOptions struct {
 var (
 	// ZstdDiscord is Discord's production setting.
 	ZstdDiscord = ZstdOptions{Level: 6, WindowLog: 18, HashLog: 16, ChainLog: 16}
-	// ZstdBalanced trades a little ratio for a quarter of the memory.
+	// ZstdBalanced trades a little ratio for less than half the memory.
 	ZstdBalanced = ZstdOptions{Level: 3, WindowLog: 16, HashLog: 14, ChainLog: 14}
 	// ZstdLean is for nodes that hold very many mostly idle connections.
 	ZstdLean = ZstdOptions{Level: 1, WindowLog: 14, HashLog: 12, ChainLog: 12}
