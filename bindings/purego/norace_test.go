@@ -1,0 +1,5 @@
+//go:build !race
+
+package purego
+
+const raceEnabled = false
