@@ -21,6 +21,8 @@ type Conn struct {
 	closed   bool
 	// identifying is set while Config.Resolve is answering an Identify.
 	identifying bool
+	// beatAsked is set once the server sent op 1 for the current interval.
+	beatAsked bool
 }
 
 // NewConn starts the protocol on a new connection: it queues Hello.
@@ -56,7 +58,7 @@ func (c *Conn) Handle(payload []byte, now time.Time) error {
 	}
 	switch in.Op {
 	case protocol.OpHeartbeat:
-		c.lastBeat = now
+		c.lastBeat, c.beatAsked = now, false
 		c.link.Send(protocol.Frame{Op: protocol.OpHeartbeatACK})
 		return nil
 	case protocol.OpIdentify:
@@ -98,8 +100,14 @@ func (c *Conn) Tick(now time.Time) error {
 	if c.closed {
 		return nil
 	}
-	if now.Sub(c.lastBeat) > c.m.cfg.HeartbeatInterval+c.m.cfg.HeartbeatTolerance {
+	late := now.Sub(c.lastBeat)
+	if late > c.m.cfg.HeartbeatInterval+c.m.cfg.HeartbeatTolerance {
 		return protocol.CloseSessionTimedOut
+	}
+	if late > c.m.cfg.HeartbeatInterval && !c.beatAsked {
+		// Ask once, within the tolerance, before giving up on the client.
+		c.beatAsked = true
+		c.RequestHeartbeat()
 	}
 	return nil
 }
