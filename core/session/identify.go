@@ -127,6 +127,7 @@ func (c *Conn) finishIdentify(id *protocol.Identify, user uint64, info UserInfo)
 	}
 	s := &Session{
 		ID: newSessionID(), UserID: user, Intents: *id.Intents, Shard: shard, LargeThreshold: lt,
+		PayloadCompress: id.Compress,
 		replay:   replay{maxEvents: c.m.cfg.ReplayMaxEvents, maxBytes: c.m.cfg.ReplayMaxBytes},
 		presence: id.Presence,
 	}
@@ -233,6 +234,9 @@ func (c *Conn) resume(d []byte, now time.Time) error {
 	}
 	old := s.link
 	s.link = c.link
+	if s.PayloadCompress {
+		c.link.SetPayloadCompression(true)
+	}
 	for _, f := range frames {
 		c.link.Send(f)
 	}

@@ -18,6 +18,9 @@ type Session struct {
 	Intents        uint64
 	Shard          [2]int // id, count; count 1 when unsharded
 	LargeThreshold int
+	// PayloadCompress is Identify's compress:true; a Resume restores it on
+	// the new connection.
+	PayloadCompress bool
 
 	mu         sync.Mutex
 	seq        uint64
