@@ -232,6 +232,19 @@ func (a *actor) attach(s *session.Session) {
 	s.Dispatch("GUILD_CREATE", d)
 }
 
+// join attaches s after the user joined the guild and records it in the
+// hub; a session that ended meanwhile is detached again, since
+// OnSessionEnd no longer knows to detach it from this guild.
+func (a *actor) join(s *session.Session) {
+	a.attach(s)
+	if _, ok := a.sessions[s]; !ok {
+		return
+	}
+	if !a.h.joined(s, a.id) {
+		a.detach(s)
+	}
+}
+
 // detach removes a session.
 func (a *actor) detach(s *session.Session) {
 	delete(a.sessions, s)

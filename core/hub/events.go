@@ -171,8 +171,7 @@ func (a *actor) dispatchMember(t string, res guild.Result) error {
 		a.fanout(t, d, s.Audience(t, 0, uid), 0)
 		if res.Op == guild.OpCreate {
 			for _, sess := range a.h.cfg.Sessions(uint64(uid)) {
-				a.attach(sess)
-				a.h.joined(sess, a.id)
+				a.join(sess)
 			}
 		}
 	case guild.OpDelete:

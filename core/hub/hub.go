@@ -184,18 +184,44 @@ func (h *Hub) actorLocked(g protocol.Snowflake) *actor {
 	return a
 }
 
-// joined records that s is now in guild g (after GUILD_MEMBER_ADD).
-func (h *Hub) joined(s *session.Session, g protocol.Snowflake) {
+// joined records that s is now in guild g (after GUILD_MEMBER_ADD). It
+// reports false when s has already ended: OnSessionEnd will not detach it
+// from g, so the caller must.
+func (h *Hub) joined(s *session.Session, g protocol.Snowflake) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if gs, ok := h.sessGuilds[s]; ok {
-		for _, x := range gs {
-			if x == g {
-				return
-			}
-		}
-		h.sessGuilds[s] = append(gs, g)
+	gs, ok := h.sessGuilds[s]
+	if !ok {
+		return false
 	}
+	for _, x := range gs {
+		if x == g {
+			return true
+		}
+	}
+	h.sessGuilds[s] = append(gs, g)
+	return true
+}
+
+// onMemberJoined handles the user-scoped GUILD_MEMBER_ADD: a node where
+// none of the guild's sessions live has no actor on the guild's subject,
+// so the guild event alone would never give the new member's sessions here
+// their GUILD_CREATE. Starting the actor loads the guild from the store,
+// which already holds the member. Where the actor already runs, join is a
+// no-op for sessions the guild event has attached.
+func (h *Hub) onMemberJoined(g, user protocol.Snowflake) {
+	ss := h.cfg.Sessions(uint64(user))
+	if len(ss) == 0 {
+		return
+	}
+	h.mu.Lock()
+	a := h.actorLocked(g)
+	h.mu.Unlock()
+	a.post(true, func(a *actor) {
+		for _, s := range ss {
+			a.join(s)
+		}
+	})
 }
 
 // left records that s is no longer in guild g.

@@ -80,8 +80,8 @@ func protocolUser(u *guild.User) *protocol.User {
 	}
 }
 
-// onUserEvent handles user-scoped broker events: USER_UPDATE, USER_DELETE
-// and PRESENCE_UPDATE. Runs on the broker's goroutine.
+// onUserEvent handles user-scoped broker events: USER_UPDATE, USER_DELETE,
+// PRESENCE_UPDATE and GUILD_MEMBER_ADD (a user joined a guild). Runs on the broker's goroutine.
 func (h *Hub) onUserEvent(b []byte) {
 	var ev guild.Event
 	if err := protocol.Unmarshal(b, &ev); err != nil {
@@ -106,5 +106,7 @@ func (h *Hub) onUserEvent(b []byte) {
 		h.users.put(ev.ID, nil)
 	case "PRESENCE_UPDATE":
 		h.onPresenceEvent(&ev)
+	case "GUILD_MEMBER_ADD":
+		h.onMemberJoined(ev.GuildID, ev.ID)
 	}
 }

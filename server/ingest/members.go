@@ -117,6 +117,14 @@ func (a *API) putMember(w http.ResponseWriter, r *http.Request) error {
 	if err := a.publish(guild.Event{Type: t, GuildID: gid, Rev: rev, ID: uid}, m); err != nil {
 		return err
 	}
+	if old == nil {
+		// The guild's subject reaches only nodes that already have the
+		// guild loaded; the member's sessions may be on a node that has
+		// not, and every node hears the user subject.
+		if err := a.publishJoin(gid, uid, rev); err != nil {
+			return err
+		}
+	}
 	writeJSON(w, http.StatusOK, m)
 	return nil
 }

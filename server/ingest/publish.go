@@ -33,3 +33,13 @@ func (a *API) publishUser(t string, rev uint64, u *guild.User) error {
 	}
 	return a.br.PublishUser(b)
 }
+
+// publishJoin tells every node that user joined guild gid, so that a node
+// holding the user's sessions but not the guild loads it for them.
+func (a *API) publishJoin(gid, user protocol.Snowflake, rev uint64) error {
+	b, err := protocol.Marshal(guild.Event{Type: "GUILD_MEMBER_ADD", GuildID: gid, Rev: rev, ID: user})
+	if err != nil {
+		return err
+	}
+	return a.br.PublishUser(b)
+}
