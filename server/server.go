@@ -30,6 +30,7 @@ type Server struct {
 	wsAddr  string
 
 	stats counters
+	drain drainState
 
 	loopsMu sync.Mutex
 	loops   map[gnet.EventLoop]*loop
@@ -53,6 +54,7 @@ func New(cfg Config) (*Server, error) {
 		loops:   make(map[gnet.EventLoop]*loop),
 		started: make(chan struct{}),
 		runErr:  make(chan error, 1),
+		drain:   drainState{requested: make(chan struct{})},
 	}
 	return s, nil
 }
@@ -114,7 +116,7 @@ func (s *Server) Start() error {
 			gnet.WithTicker(true),
 			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 			gnet.WithReusePort(false),
-			gnet.WithLogLevel(4), // gnet's own logger: errors only
+			gnet.WithLogger(gnetLogger{s.log}),
 		)
 		s.runErr <- err
 	}()

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gatehouse/bindings/purego"
+	"gatehouse/cmd/gatehouse/node"
 	"gatehouse/internal/gatetest"
 	"gatehouse/server/ws"
 )
@@ -13,7 +14,10 @@ import (
 // TestGuildFlow: state pushed through ingest shows up in READY and
 // GUILD_CREATE, and a message reaches the member over a real socket.
 func TestGuildFlow(t *testing.T) {
-	n := gatetest.StartNode(t, purego.Factory(), nil)
+	n := gatetest.StartNode(t, purego.Factory(), func(c *node.Config) {
+		// This client sends no heartbeats.
+		c.Server.Session.HeartbeatInterval = time.Minute
+	})
 	gatetest.MustIngest(t, n, "PUT", "/users/1001", `{"username":"alice"}`)
 	gatetest.MustIngest(t, n, "PUT", "/guilds/5000", `{"name":"Guild","owner_id":"1001","channels":[{"id":"5001","type":0,"name":"general"}]}`)
 	gatetest.MustIngest(t, n, "PUT", "/guilds/5000/members/1001", `{"nick":"al"}`)
