@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"gatehouse/core/protocol"
@@ -37,15 +38,19 @@ func decodeJSON(b []byte, v any) error {
 		return invalid("body", "empty body; a JSON object is required")
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return invalid(te.Field, "wrong type: "+te.Value+" where "+te.Type.String()+" is required")
-		}
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			return invalid("body", "invalid JSON: "+se.Error())
 		}
-		return invalid("body", err.Error())
+		field := fieldPath(b, reflect.TypeOf(v))
+		if field == "" {
+			field = "body"
+		}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return invalid(field, "wrong type: "+te.Value+" where "+jsonKind(te.Type)+" is required")
+		}
+		return invalid(field, err.Error())
 	}
 	return nil
 }
@@ -81,4 +86,25 @@ func checkLen(field, s string, lo, hi int) error {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// jsonKind names what a Go type looks like in JSON, for error messages
+// (backends should not have to know gatehouse's Go types).
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return t.String()
 }
