@@ -133,7 +133,7 @@ fuzz: $(LINKGO)
 
 ## ---------------------------------------------------------------- benchmarks
 
-bench: bench-compress
+bench: bench-compress bench-conn
 
 # bench-compress also measures libzstd itself: compressbench compiles
 # bench/ref/zstdref.c with cc against the system libzstd into a temp dir.
@@ -141,6 +141,15 @@ bench-compress: deps $(LINKGO)
 	@dpkg -s libzstd-dev >/dev/null 2>&1 || (echo "deps: apt-get install libzstd-dev"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libzstd-dev)
 	$(GO) run ./bench/cmd/compressbench -out bench/results
+
+# bench-conn holds 1k/5k/19k idle identified sessions per compression mode
+# on the built gateway with separate loadgen processes, then runs an
+# identify storm; results in bench/results/conn.{json,md}. About 10 minutes
+# on 2 cores; CONNBENCH_FLAGS=-quick does 1k and 5k only.
+CONNBENCH_FLAGS ?=
+bench-conn: build
+	$(GO) build -o bin/loadgen ./bench/cmd/loadgen
+	$(GO) run ./bench/cmd/connbench -bin $(BIN) -loadgen bin/loadgen -out bench/results $(CONNBENCH_FLAGS)
 
 ## ---------------------------------------------------------------- clean
 

@@ -1,0 +1,176 @@
+package loadgen
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Config says what one load generator process does.
+type Config struct {
+	// URL is the gateway, ws://host:port with an optional path and query.
+	// v=10 and encoding=json are added when absent; compress comes from
+	// Compress.
+	URL string
+	// Conns is how many sessions to open and identify.
+	Conns int
+	// Secret signs the tokens, minted in-process (core/auth).
+	Secret string
+	// UserBase: connection i identifies as user UserBase+i. Processes that
+	// share a server take disjoint ranges.
+	UserBase uint64
+	// Compress is "none" (or ""), "zlib-stream" or "zstd-stream".
+	Compress string
+	// Rate caps new connections per second; 0 dials as fast as Dialers go.
+	Rate float64
+	// Dialers is how many connects run at once (each briefly holds two file
+	// descriptors while gnet duplicates the socket). Default 64.
+	Dialers int
+	// SourceAddrs are local addresses to dial from, round robin. Each
+	// source address has its own ~28k ephemeral ports towards one server
+	// port, which is how one machine goes past that many connections.
+	SourceAddrs []netip.Addr
+	// EventLoops is the number of gnet client loops; default GOMAXPROCS.
+	EventLoops int
+	// Intents sent in Identify; default GUILDS|GUILD_MESSAGES (513).
+	Intents uint64
+	// IdentifyBarrier holds every Identify until every connection has its
+	// Hello, then sends them all at once: an identify storm that measures
+	// the identify path alone, without TCP connects mixed in.
+	IdentifyBarrier bool
+	// SetupTimeout fails a connection that is not READY this long after its
+	// dial started. Default 60 s.
+	SetupTimeout time.Duration
+	// MaxMessage caps one decoded server message. Default 16 MiB.
+	MaxMessage int
+	// MaxZstdWindow caps the zstd window the decoder accepts. Default 8 MiB.
+	MaxZstdWindow uint64
+	// TickInterval drives heartbeats and timeouts. Default 100 ms.
+	TickInterval time.Duration
+}
+
+// compressMode is the parsed Compress.
+type compressMode uint8
+
+const (
+	compressNone compressMode = iota
+	compressZlib
+	compressZstd
+)
+
+func parseCompress(s string) (compressMode, error) {
+	switch s {
+	case "", "none":
+		return compressNone, nil
+	case "zlib-stream":
+		return compressZlib, nil
+	case "zstd-stream":
+		return compressZstd, nil
+	}
+	return 0, fmt.Errorf("loadgen: unknown compression %q (none, zlib-stream, zstd-stream)", s)
+}
+
+func (c Config) withDefaults() Config {
+	if c.Dialers <= 0 {
+		c.Dialers = 64
+	}
+	if c.EventLoops <= 0 {
+		c.EventLoops = runtime.GOMAXPROCS(0)
+	}
+	if c.Intents == 0 {
+		c.Intents = 513
+	}
+	if c.SetupTimeout <= 0 {
+		c.SetupTimeout = time.Minute
+	}
+	if c.MaxMessage <= 0 {
+		c.MaxMessage = 16 << 20
+	}
+	if c.MaxZstdWindow == 0 {
+		c.MaxZstdWindow = 8 << 20
+	}
+	if c.TickInterval <= 0 {
+		c.TickInterval = 100 * time.Millisecond
+	}
+	if c.UserBase == 0 {
+		c.UserBase = 1_000_000
+	}
+	return c
+}
+
+// target is the parsed URL: where to dial and what to ask for.
+type target struct {
+	addr    string // host:port
+	host    string // Host header
+	reqPath string // path?query of the upgrade request
+}
+
+func parseTarget(raw, compress string) (target, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return target{}, fmt.Errorf("loadgen: --url: %w", err)
+	}
+	if u.Scheme != "ws" {
+		return target{}, errors.New("loadgen: --url must be ws://host:port (TLS is not supported)")
+	}
+	if u.Port() == "" {
+		return target{}, errors.New("loadgen: --url needs an explicit port")
+	}
+	q := u.Query()
+	if !q.Has("v") {
+		q.Set("v", "10")
+	}
+	if !q.Has("encoding") {
+		q.Set("encoding", "json")
+	}
+	q.Del("compress")
+	if compress != "" && compress != "none" {
+		q.Set("compress", compress)
+	}
+	p := u.EscapedPath()
+	if p == "" {
+		p = "/"
+	}
+	return target{addr: u.Host, host: u.Host, reqPath: p + "?" + q.Encode()}, nil
+}
+
+// ParseSourceAddrs reads a comma-separated list of addresses, where an item
+// may be a range in the last octet: "127.0.0.2-127.0.0.9".
+func ParseSourceAddrs(s string) ([]netip.Addr, error) {
+	var out []netip.Addr
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		lo, hi, isRange := strings.Cut(item, "-")
+		a, err := netip.ParseAddr(lo)
+		if err != nil {
+			return nil, fmt.Errorf("loadgen: source address %q: %w", item, err)
+		}
+		if !isRange {
+			out = append(out, a)
+			continue
+		}
+		b, err := netip.ParseAddr(hi)
+		if err != nil || !a.Is4() || !b.Is4() || b.Less(a) || !samePrefix24(a, b) {
+			return nil, fmt.Errorf("loadgen: source range %q must be a.b.c.X-a.b.c.Y with X <= Y", item)
+		}
+		for x := a; ; x = x.Next() {
+			out = append(out, x)
+			if x == b {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+func samePrefix24(a, b netip.Addr) bool {
+	x, y := a.As4(), b.As4()
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2]
+}

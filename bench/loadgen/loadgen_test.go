@@ -1,0 +1,132 @@
+package loadgen
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"gatehouse/bindings/purego"
+	"gatehouse/internal/gatetest"
+	"gatehouse/server"
+)
+
+// runAgainst runs n sessions against srv and returns the result after hold.
+func runAgainst(t *testing.T, srv *server.Server, cfg Config, hold time.Duration) Result {
+	t.Helper()
+	cfg.URL = "ws://" + srv.WSAddr()
+	if cfg.Secret == "" {
+		cfg.Secret = gatetest.Secret
+	}
+	r, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := r.WaitSetup(ctx); err != nil {
+		t.Fatalf("setup: %v (stats %+v)", err, r.Stats())
+	}
+	time.Sleep(hold)
+	return r.Stop(2 * time.Second)
+}
+
+// TestSessionsPerCompression holds 50 sessions in each compression mode
+// for longer than a heartbeat interval and checks every one reached READY,
+// heartbeated and was acknowledged, and nothing failed. The interval is 1 s
+// with 3 s of grace so a slow machine (or -race) does not time sessions out
+// while fifty zstd encoders are being built.
+func TestSessionsPerCompression(t *testing.T) {
+	for _, mode := range []string{"none", "zlib-stream", "zstd-stream"} {
+		t.Run(mode, func(t *testing.T) {
+			srv := gatetest.Start(t, purego.Factory(), func(c *server.Config) {
+				c.Session.HeartbeatInterval, c.Session.HeartbeatTolerance = time.Second, 3*time.Second
+			})
+			res := runAgainst(t, srv, Config{Conns: 50, Compress: mode}, 1500*time.Millisecond)
+			s := res.Stats
+			if s.Ready != 50 || s.Failed != 0 {
+				t.Fatalf("ready %d failed %d, want 50 and 0; errors %v close codes %v", s.Ready, s.Failed, s.Errors, s.CloseCodes)
+			}
+			if n := s.ErrorTotal(); n != 0 {
+				t.Fatalf("errors: %v", s.Errors)
+			}
+			if s.HeartbeatAcks == 0 || s.HeartbeatsSent < 50 {
+				t.Fatalf("heartbeats sent %d, acks %d: want every session to beat", s.HeartbeatsSent, s.HeartbeatAcks)
+			}
+			if res.HelloToReady.Count != 50 || res.HelloToReady.P99US <= 0 {
+				t.Fatalf("hello→ready histogram %+v", res.HelloToReady)
+			}
+		})
+	}
+}
+
+// TestDispatchesKeepSeq sends dispatches to every session after READY and
+// checks they were all counted with no gap in s.
+func TestDispatchesKeepSeq(t *testing.T) {
+	srv := gatetest.Start(t, purego.Factory(), nil)
+	cfg := Config{URL: "ws://" + srv.WSAddr(), Secret: gatetest.Secret, Conns: 20, Compress: "zstd-stream"}
+	r, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := r.WaitSetup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sessions := srv.Manager().All()
+	if len(sessions) != 20 {
+		t.Fatalf("server has %d sessions, want 20", len(sessions))
+	}
+	for i := 0; i < 3; i++ {
+		for _, s := range sessions {
+			s.Dispatch("LOADGEN_TEST", []byte(`{"n":"{not a brace}","i":[1,2,{"x":"\"}"}]}`))
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for r.Stats().Dispatches < 20*4 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	res := r.Stop(2 * time.Second)
+	if res.Stats.Dispatches != 20*4 {
+		t.Fatalf("dispatches %d, want %d (READY + 3 each)", res.Stats.Dispatches, 20*4)
+	}
+	if n := res.Stats.ErrorTotal(); n != 0 {
+		t.Fatalf("errors: %v", res.Stats.Errors)
+	}
+}
+
+// TestBadSecretFails checks that refused sessions are counted as failures
+// with the server's close code, so a broken run cannot look clean.
+func TestBadSecretFails(t *testing.T) {
+	srv := gatetest.Start(t, purego.Factory(), nil)
+	res := runAgainst(t, srv, Config{Conns: 10, Secret: "not-the-secret"}, 0)
+	s := res.Stats
+	if s.Ready != 0 || s.Failed != 10 {
+		t.Fatalf("ready %d failed %d, want 0 and 10", s.Ready, s.Failed)
+	}
+	if s.CloseCodes["4004"] != 10 || s.Errors["server_close"] != 10 {
+		t.Fatalf("close codes %v errors %v, want ten 4004s", s.CloseCodes, s.Errors)
+	}
+}
+
+// TestIdentifyBarrier holds every Identify until all Hellos are in, then
+// reports the storm.
+func TestIdentifyBarrier(t *testing.T) {
+	srv := gatetest.Start(t, purego.Factory(), nil)
+	res := runAgainst(t, srv, Config{Conns: 100, IdentifyBarrier: true}, 0)
+	if res.Stats.Ready != 100 || res.Stats.ErrorTotal() != 0 {
+		t.Fatalf("ready %d errors %v", res.Stats.Ready, res.Stats.Errors)
+	}
+	if res.Storm == nil || res.Storm.Identifies != 100 || res.Storm.ReadyPerSec <= 0 {
+		t.Fatalf("storm %+v", res.Storm)
+	}
+	if res.IdentifyToReady.Count != 100 {
+		t.Fatalf("identify→ready count %d", res.IdentifyToReady.Count)
+	}
+}
