@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -196,12 +197,28 @@ func (s *KVStore) DeleteMember(ctx context.Context, guildID, userID protocol.Sno
 
 // UserGuilds lists the guilds a user is a member of, from the index.
 func (s *KVStore) UserGuilds(ctx context.Context, userID protocol.Snowflake) ([]protocol.Snowflake, error) {
+	// Walk the user's index keys with direct gets ("next message at or
+	// after seq on u.<uid>.g.*"): one request per guild plus one, and no
+	// consumer. A filtered watch here created and deleted a JetStream
+	// consumer per Identify, which capped identify throughput near
+	// 1,000/s (bench/results/conn.md). Index keys are purged outright, so
+	// every message found is a live membership.
+	subject := kvSubject(bucketIndex, userKey(userID)+".g.*")
 	var out []protocol.Snowflake
-	err := scan(ctx, s.index, []string{userKey(userID) + ".g.*"}, func(e jetstream.KeyValueEntry) error {
-		if gid, ok := parseUserGuildKey(e.Key()); ok {
-			out = append(out, gid)
+	for seq := uint64(1); ; {
+		m, err := s.indexStream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(subject))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return out, nil
 		}
-		return nil
-	}, jetstream.IgnoreDeletes(), jetstream.MetaOnly())
-	return out, err
+		if err != nil {
+			return nil, err
+		}
+		if m.Header.Get(kvOpHeader) == "" {
+			key := strings.TrimPrefix(m.Subject, "$KV."+bucketIndex+".")
+			if gid, ok := parseUserGuildKey(key); ok {
+				out = append(out, gid)
+			}
+		}
+		seq = m.Sequence + 1
+	}
 }

@@ -112,10 +112,11 @@ func (c *wsConn) markDirtyLocked() {
 }
 
 // take swaps out what the loop must do for c. Loop only.
-func (c *wsConn) take(spare []protocol.Frame) (frames []protocol.Frame, closeReq bool, code protocol.CloseCode, msg string) {
+func (c *wsConn) take() (frames []protocol.Frame, closeReq bool, code protocol.CloseCode, msg string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	frames, c.queue = c.queue, spare[:0]
+	// An idle connection keeps no slice: the next Send allocates a small one.
+	frames, c.queue = c.queue, nil
 	c.queueBytes = 0
 	c.dirty = false
 	if c.wantPZ != 0 {

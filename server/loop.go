@@ -23,10 +23,9 @@ type loop struct {
 	el  gnet.EventLoop
 
 	conns    map[*wsConn]struct{}
-	enc      []byte // JSON envelope scratch
-	cmp      []byte // compressor output scratch
-	out      []byte // frames for one connection, written with one Write
-	spare    []protocol.Frame
+	enc      []byte              // JSON envelope scratch
+	cmp      []byte              // compressor output scratch
+	out      []byte              // frames for one connection, written with one Write
 	payloadZ compress.Compressor // shared payload-zlib encoder: stateless between messages
 
 	mu          sync.Mutex
@@ -84,9 +83,8 @@ func (l *loop) drain(c *wsConn) {
 // Link.Close (or made necessary by a compression failure) for the caller to
 // act on. Once c is closing the queue is dropped instead. Loop only.
 func (l *loop) writeQueued(c *wsConn) (closeReq bool, code protocol.CloseCode, msg string) {
-	frames, closeReq, code, msg := c.take(l.spare)
+	frames, closeReq, code, msg := c.take()
 	if c.phase == phaseClosed || c.phase == phaseClosing {
-		l.spare = frames[:0]
 		return false, 0, ""
 	}
 	l.out = l.out[:0]
@@ -98,7 +96,6 @@ func (l *loop) writeQueued(c *wsConn) (closeReq bool, code protocol.CloseCode, m
 		}
 		frames[i] = protocol.Frame{}
 	}
-	l.spare = frames[:0]
 	if len(l.out) > 0 {
 		if _, err := c.gc.Write(l.out); err != nil {
 			l.srv.log.Debug("write failed", "conn", c.gc.RemoteAddr().String(), "err", err)

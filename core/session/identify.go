@@ -164,7 +164,7 @@ func (c *Conn) finishIdentify(id *protocol.Identify, user uint64, info UserInfo)
 	c.m.register(s)
 	s.mu.Lock()
 	s.link = c.link
-	s.dispatchLocked("READY", b)
+	s.sendLocked("READY", b, false)
 	s.mu.Unlock()
 	c.sess = s
 	if c.m.cfg.OnReady != nil {

@@ -17,7 +17,7 @@ type Manager struct {
 
 	mu       sync.Mutex
 	sessions map[string]*Session
-	byUser   map[uint64]map[*Session]struct{}
+	byUser   map[uint64][]*Session // a user's sessions; most users have one
 	buckets  map[bucketKey]time.Time // last identify per bucket
 }
 
@@ -31,7 +31,7 @@ func NewManager(cfg Config) *Manager {
 	return &Manager{
 		cfg:      cfg.withDefaults(),
 		sessions: make(map[string]*Session),
-		byUser:   make(map[uint64]map[*Session]struct{}),
+		byUser:   make(map[uint64][]*Session),
 		buckets:  make(map[bucketKey]time.Time),
 	}
 }
@@ -50,11 +50,7 @@ func (m *Manager) Get(id string) *Session {
 func (m *Manager) ByUser(userID uint64) []*Session {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]*Session, 0, len(m.byUser[userID]))
-	for s := range m.byUser[userID] {
-		out = append(out, s)
-	}
-	return out
+	return append([]*Session(nil), m.byUser[userID]...)
 }
 
 // All returns every live session on this node.
@@ -92,12 +88,7 @@ func (m *Manager) register(s *Session) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sessions[s.ID] = s
-	set := m.byUser[s.UserID]
-	if set == nil {
-		set = make(map[*Session]struct{})
-		m.byUser[s.UserID] = set
-	}
-	set[s] = struct{}{}
+	m.byUser[s.UserID] = append(m.byUser[s.UserID], s)
 }
 
 // End removes a session: it can no longer be resumed.
@@ -105,10 +96,17 @@ func (m *Manager) End(s *Session, why string) {
 	m.mu.Lock()
 	_, live := m.sessions[s.ID]
 	delete(m.sessions, s.ID)
-	if set := m.byUser[s.UserID]; set != nil {
-		delete(set, s)
-		if len(set) == 0 {
+	if ss := m.byUser[s.UserID]; ss != nil {
+		for i, x := range ss {
+			if x == s {
+				ss = append(ss[:i:i], ss[i+1:]...)
+				break
+			}
+		}
+		if len(ss) == 0 {
 			delete(m.byUser, s.UserID)
+		} else {
+			m.byUser[s.UserID] = ss
 		}
 	}
 	m.mu.Unlock()

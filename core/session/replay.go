@@ -70,6 +70,11 @@ func (r *replay) after(seq, last uint64) ([]protocol.Frame, bool) {
 	if seq+1 < oldest {
 		return nil, false
 	}
+	if oldest+uint64(r.n)-1 != last {
+		// Dispatches after the newest kept one were not kept (READY): the
+		// buffer cannot prove it holds everything.
+		return nil, false
+	}
 	out := make([]protocol.Frame, 0, last-seq)
 	for i := 0; i < r.n; i++ {
 		f := r.buf[(r.head+i)%len(r.buf)]

@@ -42,12 +42,22 @@ func (s *Session) Dispatch(t string, d []byte) bool {
 
 // dispatchLocked is Dispatch with s.mu held.
 func (s *Session) dispatchLocked(t string, d []byte) bool {
+	return s.sendLocked(t, d, true)
+}
+
+// sendLocked assigns the next seq and queues the dispatch, keeping it for
+// Resume when keep is set. READY is not kept: a client that missed it has
+// no session id to resume with, so keeping it (about 450 bytes) would only
+// cost every idle session memory. s.mu held.
+func (s *Session) sendLocked(t string, d []byte, keep bool) bool {
 	if s.ended {
 		return false
 	}
 	s.seq++
 	f := protocol.Frame{Op: protocol.OpDispatch, T: t, S: s.seq, D: d}
-	s.replay.push(f)
+	if keep {
+		s.replay.push(f)
+	}
 	if s.link != nil {
 		s.link.Send(f)
 	}
