@@ -102,13 +102,12 @@ func (e *Engine) init(nc *nats.Conn) error {
 		return fmt.Errorf("cluster: jetstream: %w", err)
 	}
 	e.js = js
-	ctx, cancel := context.WithTimeout(context.Background(), 4*e.opts.timeout)
-	defer cancel()
-	st, err := NewKVStore(ctx, js, e.opts.replicas)
+	st, err := e.openStore(js)
 	if err != nil {
 		return err
 	}
 	e.store = st
+	st.openDirectory(nc, e.opts.timeout, directorySyncWait, e.log)
 	e.broker = NewNATSBroker(nc, e.opts.pendingMsgs, e.opts.pendingBytes)
 	return nil
 }
@@ -134,8 +133,9 @@ func (e *Engine) ClientURL() string {
 	return e.srv.ClientURL()
 }
 
-// Healthy reports whether the connection is up and JetStream answers. It
-// makes one request, bounded by the engine's timeout (at most 2 s).
+// Healthy reports whether the connection is up, JetStream answers and the
+// store's directory is synced. It makes one request, bounded by the
+// engine's timeout (at most 2 s).
 func (e *Engine) Healthy() bool {
 	if e.nc == nil || !e.nc.IsConnected() {
 		return false
@@ -143,13 +143,14 @@ func (e *Engine) Healthy() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), min(e.opts.timeout, 2*time.Second))
 	defer cancel()
 	_, err := e.js.AccountInfo(ctx)
-	return err == nil
+	return err == nil && e.store.DirectorySynced()
 }
 
 // Close drains the connection (pending publishes and handler calls finish),
 // then shuts the embedded server down and waits for it.
 func (e *Engine) Close() {
 	e.closeOnce.Do(func() {
+		e.store.closeDirectory()
 		if err := e.nc.Drain(); err != nil {
 			e.nc.Close()
 		}

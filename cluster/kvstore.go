@@ -25,6 +25,10 @@ type KVStore struct {
 	indexStream jetstream.Stream
 	// guildStream purges a deleted guild's sub-records in one request.
 	guildStream jetstream.Stream
+	// dir answers GetUser's "no record" and UserGuilds from memory once
+	// synced; nil (a store made by NewKVStore alone) asks NATS every time.
+	// Engine opens it (directory_store.go).
+	dir *directory
 }
 
 var _ store.Store = (*KVStore)(nil)

@@ -23,24 +23,28 @@ type ackWindow struct {
 	head int
 	n    int
 	max  uint64 // highest revision of a counted publish
+	// acked collects each counted publish's user and revision, for the
+	// directory's write-through; nil when there is no directory.
+	acked *[]memberRev
 }
 
 type pending struct {
 	f     jetstream.PubAckFuture
 	count bool // a guild-bucket write whose revision the caller gets
+	user  protocol.Snowflake
 }
 
 func newAckWindow(ctx context.Context, size int) *ackWindow {
 	return &ackWindow{ctx: ctx, buf: make([]pending, size)}
 }
 
-func (w *ackWindow) push(f jetstream.PubAckFuture, count bool) error {
+func (w *ackWindow) push(f jetstream.PubAckFuture, count bool, user protocol.Snowflake) error {
 	if w.n == len(w.buf) {
 		if err := w.popOldest(); err != nil {
 			return err
 		}
 	}
-	w.buf[(w.head+w.n)%len(w.buf)] = pending{f, count}
+	w.buf[(w.head+w.n)%len(w.buf)] = pending{f, count, user}
 	w.n++
 	return nil
 }
@@ -54,8 +58,11 @@ func (w *ackWindow) popOldest() error {
 	if err != nil {
 		return err
 	}
-	if p.count && rev > w.max {
-		w.max = rev
+	if p.count {
+		w.max = max(w.max, rev)
+		if w.acked != nil {
+			*w.acked = append(*w.acked, memberRev{p.user, rev})
+		}
 	}
 	return nil
 }
@@ -76,8 +83,14 @@ func (w *ackWindow) drain() (uint64, error) {
 // returns the highest member revision. Users in ms are not written (the
 // members bucket holds no User); a nil member is an error. On error some
 // members may be written: upserts are idempotent, so the caller retries.
+// Every acknowledged member reaches the directory, error or not.
 func (s *KVStore) PutMembers(ctx context.Context, guildID protocol.Snowflake, ms []*guild.Member) (uint64, error) {
 	w := newAckWindow(ctx, min(pipelineWindow, 2*len(ms)+1))
+	if s.dir != nil {
+		acked := make([]memberRev, 0, len(ms))
+		w.acked = &acked
+		defer func() { s.dir.putMembers(guildID, acked) }()
+	}
 	for _, m := range ms {
 		if m == nil {
 			return 0, errNilRecord
@@ -93,7 +106,7 @@ func (s *KVStore) PutMembers(ctx context.Context, guildID protocol.Snowflake, ms
 		if err != nil {
 			return 0, fmt.Errorf("cluster: put %s: %w", key, err)
 		}
-		if err := w.push(f, true); err != nil {
+		if err := w.push(f, true, m.UserID); err != nil {
 			return 0, err
 		}
 		ik := userGuildKey(m.UserID, guildID)
@@ -101,7 +114,7 @@ func (s *KVStore) PutMembers(ctx context.Context, guildID protocol.Snowflake, ms
 		if err != nil {
 			return 0, fmt.Errorf("cluster: put %s: %w", ik, err)
 		}
-		if err := w.push(f, false); err != nil {
+		if err := w.push(f, false, 0); err != nil {
 			return 0, err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"gatehouse/core/guild"
 	"gatehouse/core/protocol"
+	"gatehouse/core/store"
 )
 
 var errNilRecord = errors.New("cluster: nil record")
@@ -28,11 +29,19 @@ func (s *KVStore) PutUser(ctx context.Context, u *guild.User) (uint64, error) {
 	if u == nil {
 		return 0, errNilRecord
 	}
-	return put(ctx, s.users, userKey(u.ID), u)
+	rev, err := put(ctx, s.users, userKey(u.ID), u)
+	if err == nil {
+		s.dir.putUser(u.ID, rev)
+	}
+	return rev, err
 }
 
-// GetUser reads a user.
+// GetUser reads a user. The directory answers "no record" without a
+// request; a user it knows is read from the bucket.
 func (s *KVStore) GetUser(ctx context.Context, id protocol.Snowflake) (*guild.User, error) {
+	if has, ok := s.dir.userKnown(id); ok && !has {
+		return nil, store.ErrNotFound
+	}
 	key := userKey(id)
 	b, _, err := get(ctx, s.users, key)
 	if err != nil {
@@ -44,7 +53,11 @@ func (s *KVStore) GetUser(ctx context.Context, id protocol.Snowflake) (*guild.Us
 
 // DeleteUser deletes a user. Memberships are the ingest layer's to remove.
 func (s *KVStore) DeleteUser(ctx context.Context, id protocol.Snowflake) (uint64, error) {
-	return s.del(ctx, bucketUsers, s.users, userKey(id))
+	rev, err := s.del(ctx, bucketUsers, s.users, userKey(id))
+	if err == nil {
+		s.dir.delUser(id, rev)
+	}
+	return rev, err
 }
 
 // PutGuild upserts the guild record.
@@ -97,7 +110,11 @@ func (s *KVStore) DeleteGuild(ctx context.Context, id protocol.Snowflake) (uint6
 	if err := s.guildStream.Purge(ctx, jetstream.WithPurgeSubject(kvSubject(bucketGuilds, gk+".>"))); err != nil {
 		return 0, fmt.Errorf("cluster: purge %s: %w", gk, err)
 	}
-	return s.del(ctx, bucketGuilds, s.guilds, gk)
+	rev, err := s.del(ctx, bucketGuilds, s.guilds, gk)
+	if err == nil {
+		s.dir.delGuild(id, rev)
+	}
+	return rev, err
 }
 
 // PutRole upserts a role.
@@ -192,11 +209,16 @@ func (s *KVStore) DeleteMember(ctx context.Context, guildID, userID protocol.Sno
 	if err != nil {
 		return 0, err
 	}
+	s.dir.delMember(guildID, userID, rev)
 	return rev, s.dropIndex(ctx, userGuildKey(userID, guildID))
 }
 
-// UserGuilds lists the guilds a user is a member of, from the index.
+// UserGuilds lists the guilds a user is a member of: from the directory
+// once synced, else from the index.
 func (s *KVStore) UserGuilds(ctx context.Context, userID protocol.Snowflake) ([]protocol.Snowflake, error) {
+	if gs, ok := s.dir.userGuilds(userID); ok {
+		return gs, nil
+	}
 	// Walk the user's index keys with direct gets ("next message at or
 	// after seq on u.<uid>.g.*"): one request per guild plus one, and no
 	// consumer. A filtered watch here created and deleted a JetStream
