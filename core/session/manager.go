@@ -17,7 +17,7 @@ type Manager struct {
 
 	mu       sync.Mutex
 	sessions map[string]*Session
-	byUser   map[uint64][]*Session // a user's sessions; most users have one
+	byUser   map[uint64][]*Session   // a user's sessions; most users have one
 	buckets  map[bucketKey]time.Time // last identify per bucket
 }
 
