@@ -71,13 +71,19 @@ func benchmark(outDir string, n int, seed int64, reps int, refSrc, cc string) er
 		refRow.Name, refRow.BytesPerMsg, refRow.Ratio, refRow.MedianMicros, refRow.MBps, size(refRow.StateBytes, refRow.StateSource))
 	rows = append(rows, refRow)
 
+	compactRows, err := measureCompactAll(msgs, reps, rustCodecs())
+	if err != nil {
+		return err
+	}
+
 	rep := Report{
 		Env:     env,
 		Corpus:  CorpusInfo{Generator: "gatehouse/bench/corpus.Generate", Seed: seed, Summary: sum},
 		Method:  method(reps),
 		NoopNs:  noop,
 		Rows:    rows,
-		Targets: targets(rows, noop),
+		Compact: compactRows,
+		Targets: append(targets(rows, noop), compactTargets(rows, compactRows)...),
 	}
 	for _, t := range rep.Targets {
 		v := "FAIL"

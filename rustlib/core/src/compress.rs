@@ -14,6 +14,7 @@
 //! touched, so the caller grows its buffer and calls again. There is no
 //! partial success: a message is either written whole or not at all.
 
+pub mod compact;
 mod payload_zlib;
 mod zlib;
 mod zlib_stream;

@@ -87,6 +87,16 @@ fn formula_matches_zlib_rs_allocation() {
             stream.state_bytes(),
             params.backend_bytes() + std::mem::size_of::<ZlibStream>()
         );
+        let (payload, allocated) = live_delta(|| PayloadZlib::new(params).unwrap());
+        assert_eq!(
+            allocated as usize,
+            params.backend_bytes(),
+            "zlib-rs allocated {allocated} bytes for payload {params:?}"
+        );
+        assert_eq!(
+            payload.state_bytes(),
+            params.backend_bytes() + std::mem::size_of::<PayloadZlib>()
+        );
     }
 }
 

@@ -143,6 +143,23 @@ fn payload_messages_are_independent_streams() {
 }
 
 #[test]
+fn payload_reset_leaves_no_trace_of_earlier_messages() {
+    // A reused state must write exactly what a fresh one writes, whatever
+    // came before: the reset is what makes each message independent.
+    let mut rng = Rng::new(5);
+    let params = ZlibParams::default();
+    let mut reused = PayloadZlib::new(params).unwrap();
+    for i in 0..20 {
+        let msg = json_like(&mut rng, 200 + i * 400);
+        let other = random_bytes(&mut rng, 3_000);
+        compress_exact(&mut reused, &other);
+        let again = compress_exact(&mut reused, &msg);
+        let fresh = compress_exact(&mut PayloadZlib::new(params).unwrap(), &msg);
+        assert_eq!(again, fresh, "message {i}");
+    }
+}
+
+#[test]
 fn invalid_params_are_refused() {
     let bad = [
         ZlibParams {

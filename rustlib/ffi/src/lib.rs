@@ -7,11 +7,15 @@
 //! catches panics. Buffers belong to the caller and are borrowed only for
 //! the duration of a call: Rust never keeps a caller's pointer.
 
+mod compact;
 mod compressor;
 mod guard;
+mod memberlist;
 mod status;
 
+pub use compact::*;
 pub use compressor::*;
+pub use memberlist::*;
 pub use status::*;
 
 /// gh_noop does nothing and returns GH_OK. It exists to measure the cost of

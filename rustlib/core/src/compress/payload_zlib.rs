@@ -6,7 +6,14 @@ use zlib_rs::{Deflate, DeflateFlush};
 
 /// PayloadZlib turns each message into a complete, independent zlib stream
 /// (header, deflate data, Adler-32). It keeps one deflate state and resets
-/// it per message, so the memory is allocated once per connection.
+/// it per message (deflateReset), so the memory is allocated once per
+/// connection: [`ZlibParams::backend_bytes`] (380,032 bytes at windowBits 15,
+/// memLevel 8) plus this struct, whether idle or busy.
+///
+/// A message costs more here than in a [`ZlibStream`](super::ZlibStream):
+/// no history to match against, a Huffman block built from scratch, and the
+/// reset itself, which clears zlib-rs's 128 KiB hash table and 48 KiB symbol
+/// buffer (about 14% of the time on ~1 KB messages, measured with perf).
 pub struct PayloadZlib {
     deflate: Deflate,
     params: ZlibParams,

@@ -1,0 +1,31 @@
+//go:build cgo
+
+package main
+
+import (
+	"gatehouse/bindings"
+	"gatehouse/core/compress"
+)
+
+// compactCodecs are the compact-stream rows; each is compared with the
+// full Rust stream of the same parameters.
+func compactCodecs() []compactCodec {
+	return []compactCodec{
+		{
+			Name: "rust compact zlib 6", Mode: "zlib-stream", Baseline: "rust zlib 6",
+			Params: zlibParams(compress.DefaultZlib) + "; raw deflate contexts pooled, idle window (32 KiB) packed with zstd level 1",
+			NewPool: func() (compress.CompactPool, error) {
+				return bindings.NewCompactZlibPool(compress.DefaultZlib, compress.CompactOptions{})
+			},
+			Checker: zlibChecker,
+		},
+		{
+			Name: "rust compact zstd discord", Mode: "zstd-stream", Baseline: "rust zstd discord",
+			Params: zstdParams(compress.ZstdDiscord) + "; gatehouse's own zstd block encoder (level 6 → 8 chain candidates, lazy 1; chain spans the 256 KiB window), contexts pooled, idle window packed with zstd level 1",
+			NewPool: func() (compress.CompactPool, error) {
+				return bindings.NewCompactZstdPool(compress.ZstdDiscord, compress.CompactOptions{})
+			},
+			Checker: zstdChecker,
+		},
+	}
+}

@@ -1,0 +1,239 @@
+//go:build cgo
+
+package bindings
+
+// #include "gatehouse.h"
+import "C"
+
+import (
+	"runtime"
+	"slices"
+
+	"gatehouse/core/compress"
+)
+
+// CompactPool is a Rust pool of working contexts for compact streams of one
+// format and one set of parameters (a GhCompactPool handle).
+//
+// Concurrency: not safe for concurrent use. It belongs to one event loop,
+// which makes its streams from it and is the only goroutine that calls the
+// pool or any of those streams.
+type CompactPool struct {
+	h    *C.GhCompactPool
+	mode compress.Mode
+}
+
+var _ compress.CompactPool = (*CompactPool)(nil)
+
+// CompactStream is one connection's compact stream (a GhCompactStream
+// handle). It borrows a working context from its pool while active and
+// holds at most compress.IdleStateLimit bytes while hibernating.
+//
+// Concurrency: as CompactPool: only its pool's owner calls it.
+type CompactStream struct {
+	h    *C.GhCompactStream
+	pool *CompactPool
+}
+
+var _ compress.Compact = (*CompactStream)(nil)
+
+// NewCompactZlibPool makes a pool for compact zlib-stream streams.
+func NewCompactZlibPool(o compress.ZlibOptions, c compress.CompactOptions) (*CompactPool, error) {
+	if !fitInt32(o.Level, o.WindowBits, o.MemLevel) || c.MaxIdleContexts < 0 {
+		return nil, compress.ErrInvalidArgs
+	}
+	return newCompactPool(compress.ZlibStream, func(out **C.GhCompactPool) C.GhStatus {
+		return C.gh_compact_pool_new_zlib(C.int32_t(o.Level), C.int32_t(o.WindowBits),
+			C.int32_t(o.MemLevel), C.size_t(c.MaxIdleContexts), out)
+	})
+}
+
+// NewCompactZstdPool makes a pool for compact zstd-stream streams, written
+// by gatehouse's own zstd block encoder (libzstd cannot continue a frame
+// from detached state). Level selects the encoder's search effort as zstd
+// levels do; WindowLog is the frame's window; zero fields take Discord's
+// production setting (window 18, hash 16, chain 16).
+func NewCompactZstdPool(o compress.ZstdOptions, c compress.CompactOptions) (*CompactPool, error) {
+	if !fitInt32(o.Level, o.WindowLog, o.HashLog, o.ChainLog) || c.MaxIdleContexts < 0 {
+		return nil, compress.ErrInvalidArgs
+	}
+	return newCompactPool(compress.ZstdStream, func(out **C.GhCompactPool) C.GhStatus {
+		return C.gh_compact_pool_new_zstd(C.int32_t(o.Level), C.int32_t(o.WindowLog),
+			C.int32_t(o.HashLog), C.int32_t(o.ChainLog), C.size_t(c.MaxIdleContexts), out)
+	})
+}
+
+func newCompactPool(mode compress.Mode, create func(out **C.GhCompactPool) C.GhStatus) (*CompactPool, error) {
+	var h *C.GhCompactPool
+	if err := errOf(create(&h)); err != nil {
+		return nil, err
+	}
+	liveHandles.Add(1)
+	p := &CompactPool{h: h, mode: mode}
+	runtime.SetFinalizer(p, (*CompactPool).free)
+	return p, nil
+}
+
+// Mode is the format of the pool's streams.
+func (p *CompactPool) Mode() compress.Mode { return p.mode }
+
+// NewStream makes a compact stream that borrows from p. It holds no working
+// context until its first message.
+func (p *CompactPool) NewStream() (compress.Compact, error) {
+	return p.NewCompactStream()
+}
+
+// NewCompactStream is NewStream with the concrete type.
+func (p *CompactPool) NewCompactStream() (*CompactStream, error) {
+	if p.h == nil {
+		return nil, compress.ErrClosed
+	}
+	var h *C.GhCompactStream
+	st := C.gh_compact_new(p.h, &h)
+	runtime.KeepAlive(p)
+	if err := errOf(st); err != nil {
+		return nil, err
+	}
+	liveHandles.Add(1)
+	s := &CompactStream{h: h, pool: p}
+	// The finalizer runs on another goroutine, where the pool must not be
+	// touched: it frees the stream without handing its context back.
+	runtime.SetFinalizer(s, func(s *CompactStream) { s.free(false) })
+	return s, nil
+}
+
+// StateBytes is the memory the pool itself holds (idle contexts, packing
+// buffers); 0 after Close.
+func (p *CompactPool) StateBytes() int {
+	if p.h == nil {
+		return 0
+	}
+	var b C.size_t
+	st := C.gh_compact_pool_state_bytes(p.h, &b)
+	runtime.KeepAlive(p)
+	if errOf(st) != nil {
+		return 0
+	}
+	return int(b)
+}
+
+// Close frees the pool. Its streams can then only be closed.
+func (p *CompactPool) Close() error {
+	runtime.SetFinalizer(p, nil)
+	p.free()
+	return nil
+}
+
+func (p *CompactPool) free() {
+	if p.h == nil {
+		return
+	}
+	C.gh_compact_pool_free(p.h)
+	p.h = nil
+	liveHandles.Add(-1)
+}
+
+// Compress appends the compressed form of msg to dst, waking the stream if
+// it hibernates. Buffers and errors behave as for Stream.Compress; after
+// the pool is closed it returns compress.ErrClosed.
+func (s *CompactStream) Compress(dst, msg []byte) ([]byte, error) {
+	if s.h == nil || s.pool.h == nil {
+		return dst, compress.ErrClosed
+	}
+	for grown := false; ; grown = true {
+		spare := dst[len(dst):cap(dst)]
+		var n C.size_t
+		st := C.gh_compact_compress(s.pool.h, s.h, bytePtr(msg), C.size_t(len(msg)),
+			(*C.uint8_t)(bytePtr(spare)), C.size_t(len(spare)), &n)
+		runtime.KeepAlive(s)
+		runtime.KeepAlive(s.pool)
+		switch {
+		case Status(st) == StatusOK:
+			return dst[:len(dst)+int(n)], nil
+		case Status(st) == StatusBufferTooSmall && !grown:
+			dst = slices.Grow(dst, int(n))
+		default:
+			return dst, errOf(st)
+		}
+	}
+}
+
+// Bound is the spare capacity that lets Compress take a message of n bytes
+// without growing dst.
+func (s *CompactStream) Bound(n int) (int, error) {
+	if s.h == nil {
+		return 0, compress.ErrClosed
+	}
+	if n < 0 {
+		return 0, compress.ErrInvalidArgs
+	}
+	var b C.size_t
+	st := C.gh_compact_bound(s.h, C.size_t(n), &b)
+	runtime.KeepAlive(s)
+	if err := errOf(st); err != nil {
+		return 0, err
+	}
+	return int(b), nil
+}
+
+// Hibernate gives the working context back to the pool and keeps only the
+// packed recent plaintext. On error the stream stays active and usable.
+func (s *CompactStream) Hibernate() error {
+	if s.h == nil || s.pool.h == nil {
+		return compress.ErrClosed
+	}
+	st := C.gh_compact_hibernate(s.pool.h, s.h)
+	runtime.KeepAlive(s)
+	runtime.KeepAlive(s.pool)
+	return errOf(st)
+}
+
+// Hibernating reports whether the stream holds no working context (true
+// after Close).
+func (s *CompactStream) Hibernating() bool {
+	_, idle := s.state()
+	return idle
+}
+
+// StateBytes is every byte of state the stream holds: the handle, its
+// retained window and, while active, its working context. 0 after Close.
+func (s *CompactStream) StateBytes() int {
+	n, _ := s.state()
+	return n
+}
+
+func (s *CompactStream) state() (bytes int, hibernating bool) {
+	if s.h == nil {
+		return 0, true
+	}
+	var b C.size_t
+	var idle C.int32_t
+	st := C.gh_compact_state(s.h, &b, &idle)
+	runtime.KeepAlive(s)
+	if errOf(st) != nil {
+		return 0, true
+	}
+	return int(b), idle != 0
+}
+
+// Close frees the stream; a working context it holds goes back to the pool
+// (if the pool is still open). Calling it again does nothing.
+func (s *CompactStream) Close() error {
+	runtime.SetFinalizer(s, nil)
+	s.free(true)
+	return nil
+}
+
+func (s *CompactStream) free(toPool bool) {
+	if s.h == nil {
+		return
+	}
+	var p *C.GhCompactPool
+	if toPool {
+		p = s.pool.h
+	}
+	C.gh_compact_free(p, s.h)
+	runtime.KeepAlive(s.pool)
+	s.h = nil
+	liveHandles.Add(-1)
+}

@@ -1,0 +1,138 @@
+//go:build cgo
+
+package bindings
+
+import (
+	"bytes"
+	"testing"
+
+	"gatehouse/core/compress"
+)
+
+// fuzzScript turns fuzz input into a sequence of steps for one compact
+// stream: hibernate, send a message taken from the input, send an empty
+// message, or send a copy of earlier traffic (so that matches reach back
+// across hibernations). Each control byte picks the step with its low two
+// bits and a length with the rest.
+func fuzzScript(data []byte, step func(hibernate bool, msg []byte) error) error {
+	var history []byte
+	for len(data) > 0 {
+		b := data[0]
+		data = data[1:]
+		var msg []byte
+		switch b & 3 {
+		case 0:
+			if err := step(true, nil); err != nil {
+				return err
+			}
+			continue
+		case 1:
+			n := min(int(b>>2)*41, len(data))
+			msg, data = data[:n], data[n:]
+		case 2:
+			if len(history) > 0 {
+				n := min(int(b>>2)*97+1, len(history))
+				from := len(history) - n - (int(b) * 131 % (len(history) - n + 1))
+				msg = bytes.Repeat(history[from:from+n], 1+int(b>>6))
+			}
+		case 3:
+		}
+		history = append(history, msg...)
+		if len(history) > 1<<20 {
+			history = history[len(history)-1<<19:]
+		}
+		if err := step(false, msg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fuzzCompact drives one compact stream of pool p through the script in
+// data and decodes every message with the reference decoders of p's mode.
+func fuzzCompact(t *testing.T, p *CompactPool, data []byte) {
+	s, err := p.NewCompactStream()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	v := newVerifier(p.Mode())
+	var dst []byte
+	i := 0
+	err = fuzzScript(data, func(hibernate bool, msg []byte) error {
+		if hibernate {
+			if err := s.Hibernate(); err != nil {
+				return err
+			}
+			if n := s.StateBytes(); n > compress.IdleStateLimit {
+				t.Fatalf("%d bytes of state while hibernating", n)
+			}
+			return nil
+		}
+		out, err := s.Compress(dst[:0], msg)
+		if err != nil {
+			return err
+		}
+		if err := v.check(msg, out); err != nil {
+			t.Fatalf("message %d (%d B): %v", i, len(msg), err)
+		}
+		dst = out
+		i++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.finish(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fuzzSeeds are starting inputs: plain messages, hibernation between and
+// around them, repeats of earlier traffic, empty messages.
+func fuzzSeeds(f *testing.F) {
+	jsonPool, randPool := pools()
+	f.Add([]byte{})
+	f.Add([]byte{0, 0, 3, 0})
+	f.Add(append([]byte{0xfd}, jsonPool[:2600]...))
+	f.Add(append(append([]byte{0xfd}, jsonPool[:2600]...), 0, 0xfe, 0, 0x7e, 3, 0))
+	f.Add(append(append([]byte{0x41}, randPool[:700]...), 0, 0xfe, 0xbe, 0))
+	script := []byte{}
+	for i := range 30 {
+		script = append(script, 0xfd)
+		script = append(script, jsonPool[i*2600:(i+1)*2600]...)
+		script = append(script, byte(i*8)&0xfc, byte(i*16+2))
+	}
+	f.Add(script)
+}
+
+// FuzzCompactZlib: whatever sequence of messages and hibernations, every
+// message of a compact zlib-stream decodes exactly with Go's compress/zlib
+// and klauspost's zlib, and idle state stays within 16 KiB.
+func FuzzCompactZlib(f *testing.F) {
+	fuzzSeeds(f)
+	p, err := NewCompactZlibPool(compress.DefaultZlib, compress.CompactOptions{MaxIdleContexts: 1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { p.Close() })
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzCompact(t, p, data)
+	})
+}
+
+// FuzzCompactZstd: whatever sequence of messages and hibernations, every
+// message of a compact zstd-stream (our own encoder) decodes exactly with
+// klauspost's zstd, and idle state stays within 16 KiB. The Rust tests
+// check the same encoder against libzstd.
+func FuzzCompactZstd(f *testing.F) {
+	fuzzSeeds(f)
+	p, err := NewCompactZstdPool(compress.ZstdDiscord, compress.CompactOptions{MaxIdleContexts: 1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { p.Close() })
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzCompact(t, p, data)
+	})
+}

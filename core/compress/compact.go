@@ -1,0 +1,67 @@
+package compress
+
+import "time"
+
+// IdleStateLimit is the most compression state a compact stream holds while
+// it hibernates: 16 KiB, handle and bookkeeping included.
+const IdleStateLimit = 16 << 10
+
+// DefaultIdleAfter is how long a connection stays idle before the gateway
+// hibernates its compact stream.
+const DefaultIdleAfter = 5 * time.Second
+
+// Compact is a Compressor whose state shrinks while its connection is idle,
+// without restarting the stream the client decodes: zlib-stream stays one
+// zlib stream and zstd-stream one zstd frame.
+//
+// An active stream holds a working context borrowed from its CompactPool.
+// Hibernate gives the context back and keeps at most IdleStateLimit bytes
+// (the recent plaintext, packed, and a few words of bookkeeping); the next
+// Compress borrows a context again and primes it with that plaintext.
+//
+// Concurrency: as for Compressor, a Compact belongs to its connection's
+// event loop. It also shares its pool with the other streams of that loop,
+// so a stream and its pool are only ever used on that loop.
+type Compact interface {
+	Compressor
+	// Hibernate gives the working context back to the pool. Hibernating a
+	// stream that is already idle, or that has sent nothing, does nothing.
+	// On error the stream stays active and usable.
+	Hibernate() error
+	// Hibernating reports whether the stream holds no working context.
+	Hibernating() bool
+}
+
+// CompactPool lends working contexts to the compact streams it makes.
+//
+// Concurrency: not safe for concurrent use. The gateway keeps one pool per
+// format per event loop, owned and used by that loop only.
+type CompactPool interface {
+	// NewStream makes a compact stream that borrows from this pool.
+	NewStream() (Compact, error)
+	// Mode is the format of the pool's streams.
+	Mode() Mode
+	// StateBytes is the memory the pool holds itself: its idle contexts and
+	// buffers. Contexts lent to active streams count with those streams.
+	StateBytes() int
+	// Close frees the pool. Its streams can then only be closed; any other
+	// call returns ErrClosed. Calling Close again does nothing.
+	Close() error
+}
+
+// CompactOptions configures a CompactPool.
+type CompactOptions struct {
+	// MaxIdleContexts is how many working contexts the pool keeps for reuse
+	// when no stream holds them; 0 takes the implementation's default.
+	MaxIdleContexts int
+}
+
+// CompactFactory is implemented by a Factory that can make compact streams.
+// The gateway checks for it with a type assertion and falls back to full
+// streams when the factory has none.
+type CompactFactory interface {
+	// NewCompactZlibPool makes a pool for compact zlib-stream streams.
+	NewCompactZlibPool(ZlibOptions, CompactOptions) (CompactPool, error)
+	// NewCompactZstdPool makes a pool for compact zstd-stream streams.
+	NewCompactZstdPool(ZstdOptions, CompactOptions) (CompactPool, error)
+}

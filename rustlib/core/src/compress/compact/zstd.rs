@@ -1,0 +1,295 @@
+//! Compact `compress=zstd-stream`: one zstd frame per connection, written
+//! by our own block encoder (RFC 8878), whose whole per-connection state
+//! can be detached between messages.
+//!
+//! libzstd cannot continue a frame from a detached state: its decoder-side
+//! state (window, three repeat offsets, entropy tables of the previous
+//! block) lives inside its context. Our encoder keeps exactly what a
+//! decoder keeps, so a hibernating stream needs only its recent plaintext
+//! (packed), its three repeat offsets, and whether the frame header has
+//! gone out. A woken stream never reuses the previous block's entropy
+//! tables (no treeless literals, no repeat-mode sequence tables) until it
+//! has sent tables of its own, because it no longer knows them.
+
+mod bits;
+mod encoder;
+mod fse;
+mod huf;
+mod lit;
+mod matcher;
+mod seq;
+
+use super::pack::{Packer, Retained};
+use super::{CompactStream, DEFAULT_MAX_IDLE_CONTEXTS, HANDLE_ALLOWANCE, IDLE_STATE_LIMIT};
+use crate::compress::{check_input, check_output, Error, ZstdParams};
+use encoder::{Encoder, INITIAL_REPS};
+use matcher::MatchParams;
+
+/// RETAIN is the most recent plaintext a hibernating stream tries to keep;
+/// the packer keeps a shorter tail when this does not fit the idle budget
+/// (on the corpus about 100–110 KiB fits, packed with zstd level 1). The
+/// longer the retained window, the closer a woken stream compresses to one
+/// that never slept: on the corpus a 64 KiB window costs +19% bytes against
+/// the full 256 KiB one, 128 KiB +8%.
+const RETAIN: usize = 128 * 1024;
+
+/// POOL_OUT_KEEP is the largest output buffer a pool keeps between
+/// messages.
+const POOL_OUT_KEEP: usize = 1 << 20;
+
+/// DEFAULT_WINDOW_LOG, DEFAULT_HASH_LOG and DEFAULT_CHAIN_LOG stand in for
+/// zeros in ZstdParams: Discord's production window and table sizes.
+const DEFAULT_WINDOW_LOG: u32 = 18;
+const DEFAULT_HASH_LOG: u32 = 16;
+const DEFAULT_CHAIN_LOG: u32 = 16;
+
+/// match_params maps a zstd level and table sizes to our finder's effort.
+fn match_params(p: ZstdParams) -> MatchParams {
+    let or = |v: u32, d: u32| if v == 0 { d } else { v };
+    let (search, lazy, target) = match p.level {
+        i32::MIN..=2 => (4, 0, 32),
+        3..=4 => (6, 1, 48),
+        5..=6 => (8, 1, 64),
+        7..=9 => (16, 2, 128),
+        _ => (32, 2, 256),
+    };
+    MatchParams {
+        hash_log: or(p.hash_log, DEFAULT_HASH_LOG).clamp(10, 24),
+        // The chain spans the whole window: libzstd's row match finder
+        // reaches every position of its window whatever its chainLog, and
+        // on gateway traffic the matches 64–256 KiB back are worth 20% of
+        // the output (measured on the corpus: chain log 16 gave +18% bytes
+        // against libzstd, 18 gave −1.7%).
+        chain_log: or(p.chain_log, DEFAULT_CHAIN_LOG)
+            .max(window_log(p))
+            .clamp(10, 24),
+        search,
+        target,
+        lazy,
+    }
+}
+
+fn window_log(p: ZstdParams) -> u32 {
+    if p.window_log == 0 {
+        DEFAULT_WINDOW_LOG
+    } else {
+        p.window_log
+    }
+}
+
+/// ZstdPool holds the working contexts of the compact zstd streams of one
+/// owner (an event loop), plus the packer hibernating streams use.
+///
+/// It is `Send` but not `Sync`: one owner at a time.
+pub struct ZstdPool {
+    params: ZstdParams,
+    // Boxed so that handing a context between pool and stream moves a
+    // pointer, not the encoder's several hundred bytes of fields.
+    #[allow(clippy::vec_box)]
+    idle: Vec<Box<Encoder>>,
+    max_idle: usize,
+    packer: Packer,
+    window: Vec<u8>,
+    out: Vec<u8>,
+}
+
+impl ZstdPool {
+    /// new makes an empty pool for streams with `params` (level and table
+    /// logs as for ZstdStream; the window log is the frame's window) that
+    /// keeps up to `max_idle` contexts for reuse (0: the default).
+    pub fn new(params: ZstdParams, max_idle: usize) -> Result<Self, Error> {
+        params.validate()?;
+        Ok(ZstdPool {
+            params,
+            idle: Vec::new(),
+            max_idle: if max_idle == 0 {
+                DEFAULT_MAX_IDLE_CONTEXTS
+            } else {
+                max_idle
+            },
+            packer: Packer::default(),
+            window: Vec::new(),
+            out: Vec::new(),
+        })
+    }
+
+    /// params are the options every stream of this pool uses.
+    pub fn params(&self) -> ZstdParams {
+        self.params
+    }
+
+    /// idle_contexts is how many working contexts wait in the pool.
+    pub fn idle_contexts(&self) -> usize {
+        self.idle.len()
+    }
+
+    /// heap_bytes is the memory the pool holds itself.
+    pub fn heap_bytes(&self) -> usize {
+        self.idle.iter().map(|e| e.heap_bytes()).sum::<usize>()
+            + self.packer.heap_bytes()
+            + self.window.capacity()
+            + self.out.capacity()
+    }
+
+    fn take(&mut self) -> Box<Encoder> {
+        self.idle.pop().unwrap_or_else(|| {
+            Box::new(Encoder::new(
+                window_log(self.params),
+                match_params(self.params),
+            ))
+        })
+    }
+
+    fn give(&mut self, e: Box<Encoder>) {
+        if self.idle.len() < self.max_idle {
+            self.idle.push(e);
+        }
+    }
+}
+
+/// CompactZstd is one connection's compact zstd-stream.
+///
+/// It is `Send` but not `Sync`; use it with a pool made with the same
+/// parameters, by the pool's owner.
+pub struct CompactZstd {
+    params: ZstdParams,
+    worker: Option<Box<Encoder>>,
+    retained: Retained,
+    /// reps are the decoder's repeat offsets while hibernating.
+    reps: [u32; 3],
+    /// started: the frame header has been sent.
+    started: bool,
+    broken: bool,
+}
+
+impl CompactZstd {
+    /// new makes a stream for `pool`'s parameters, holding no context.
+    pub fn new(pool: &ZstdPool) -> Self {
+        CompactZstd {
+            params: pool.params,
+            worker: None,
+            retained: Retained::default(),
+            reps: INITIAL_REPS,
+            started: false,
+            broken: false,
+        }
+    }
+
+    /// retained_window is how many plaintext bytes a hibernating stream
+    /// will prime its next context with (0 while active).
+    pub fn retained_window(&self) -> usize {
+        self.retained.raw_len()
+    }
+
+    fn wake(&mut self, pool: &mut ZstdPool) -> Result<(), Error> {
+        let mut w = pool.take();
+        pool.packer.unpack(&self.retained, &mut pool.window)?;
+        w.start(&pool.window, self.reps);
+        self.retained = Retained::default();
+        self.worker = Some(w);
+        Ok(())
+    }
+}
+
+impl CompactStream for CompactZstd {
+    type Pool = ZstdPool;
+
+    fn bound(&self, input_len: usize) -> Result<usize, Error> {
+        check_input(input_len)?;
+        Ok(Encoder::bound(input_len, window_log(self.params)))
+    }
+
+    fn compress(
+        &mut self,
+        pool: &mut ZstdPool,
+        input: &[u8],
+        output: &mut [u8],
+    ) -> Result<usize, Error> {
+        if self.broken {
+            return Err(Error::Broken);
+        }
+        check_output(self.bound(input.len())?, output.len())?;
+        if pool.params != self.params {
+            return Err(Error::InvalidParameter(
+                "pool made for other zstd parameters",
+            ));
+        }
+        if input.is_empty() {
+            // Nothing to flush: a decoder given nothing gives nothing back.
+            return Ok(0);
+        }
+        if self.worker.is_none() {
+            if let Err(e) = self.wake(pool) {
+                self.broken = true;
+                return Err(e);
+            }
+        }
+        let w = self.worker.as_mut().ok_or(Error::Broken)?;
+        pool.out.clear();
+        if let Err(e) = w.compress(input, !self.started, &mut pool.out) {
+            self.broken = true;
+            self.worker = None;
+            return Err(e);
+        }
+        let n = pool.out.len();
+        if n > output.len() {
+            self.broken = true;
+            self.worker = None;
+            return Err(Error::Broken);
+        }
+        output[..n].copy_from_slice(&pool.out);
+        if pool.out.capacity() > POOL_OUT_KEEP {
+            // One huge message must not pin its output buffer for good.
+            pool.out = Vec::new();
+        }
+        self.started = true;
+        Ok(n)
+    }
+
+    fn hibernate(&mut self, pool: &mut ZstdPool) -> Result<(), Error> {
+        if self.broken {
+            return Err(Error::Broken);
+        }
+        if pool.params != self.params {
+            return Err(Error::InvalidParameter(
+                "pool made for other zstd parameters",
+            ));
+        }
+        let Some(w) = self.worker.take() else {
+            return Ok(());
+        };
+        let budget = IDLE_STATE_LIMIT - HANDLE_ALLOWANCE - core::mem::size_of::<Self>();
+        match pool.packer.pack(w.recent(RETAIN), budget) {
+            Ok(r) => {
+                self.retained = r;
+                self.reps = w.reps;
+                pool.give(w);
+                Ok(())
+            }
+            Err(e) => {
+                self.worker = Some(w);
+                Err(e)
+            }
+        }
+    }
+
+    fn release(&mut self, pool: &mut ZstdPool) {
+        self.broken = true;
+        self.retained = Retained::default();
+        if let Some(w) = self.worker.take() {
+            if pool.params == self.params {
+                pool.give(w);
+            }
+        }
+    }
+
+    fn hibernating(&self) -> bool {
+        self.worker.is_none()
+    }
+
+    fn state_bytes(&self) -> usize {
+        core::mem::size_of::<Self>()
+            + self.retained.heap_bytes()
+            + self.worker.as_ref().map_or(0, |w| w.heap_bytes())
+    }
+}

@@ -1,0 +1,323 @@
+//! Huffman coding of literals as zstd uses it (RFC 8878 §4.2): code
+//! lengths limited to 11 bits, the tree description (direct 4-bit weights or
+//! FSE-compressed weights), and 1- or 4-stream encoding.
+
+use super::bits::BitWriter;
+use super::fse::{self, FseTable};
+
+/// MAX_BITS is the longest code the format allows.
+pub(crate) const MAX_BITS: u32 = 11;
+
+/// MAX_WEIGHT_LOG is the largest accuracy log for FSE-compressed weights.
+const MAX_WEIGHT_LOG: u32 = 6;
+
+/// HufTable is a canonical Huffman code over byte values.
+#[derive(Clone)]
+pub(crate) struct HufTable {
+    pub(crate) lens: [u8; 256],
+    codes: [u16; 256],
+    pub(crate) max_bits: u32,
+    /// last is the highest symbol with a code; its weight is implied.
+    last: usize,
+}
+
+impl HufTable {
+    /// build makes a length-limited Huffman code for `counts`, or None when
+    /// fewer than two symbols occur (a single symbol is an RLE block).
+    pub(crate) fn build(counts: &[u32; 256]) -> Option<Self> {
+        let mut syms: Vec<(u32, u8)> = counts
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > 0)
+            .map(|(s, &c)| (c, s as u8))
+            .collect();
+        if syms.len() < 2 {
+            return None;
+        }
+        syms.sort_unstable();
+        let n = syms.len();
+        // Two-queue Huffman: leaves sorted by count, internal nodes made in
+        // increasing weight order.
+        let mut weight: Vec<u64> = syms.iter().map(|&(c, _)| c as u64).collect();
+        weight.reserve(n - 1);
+        let mut parent = vec![0usize; 2 * n - 1];
+        let (mut leaf, mut node) = (0usize, n);
+        for _ in 0..n - 1 {
+            let mut pick = || {
+                if leaf < n && (node >= weight.len() || weight[leaf] <= weight[node]) {
+                    leaf += 1;
+                    leaf - 1
+                } else {
+                    node += 1;
+                    node - 1
+                }
+            };
+            let (a, b) = (pick(), pick());
+            let id = weight.len();
+            weight.push(weight[a] + weight[b]);
+            parent[a] = id;
+            parent[b] = id;
+        }
+        let root = 2 * n - 2;
+        let mut depth = vec![0u32; 2 * n - 1];
+        for i in (0..root).rev() {
+            depth[i] = depth[parent[i]] + 1;
+        }
+        let mut lens = [0u8; 256];
+        for (i, &(_, s)) in syms.iter().enumerate() {
+            lens[s as usize] = depth[i] as u8;
+        }
+        limit_lengths(&mut lens, &syms);
+        let mut t = HufTable {
+            lens,
+            codes: [0; 256],
+            max_bits: 0,
+            last: 0,
+        };
+        t.assign_codes();
+        Some(t)
+    }
+
+    /// assign_codes numbers the codes the way decoders rebuild them from
+    /// weights: by increasing weight (decreasing length), then by symbol.
+    fn assign_codes(&mut self) {
+        self.max_bits = self.lens.iter().copied().max().unwrap_or(0) as u32;
+        self.last = self.lens.iter().rposition(|&l| l > 0).unwrap_or(0);
+        let mut idx = 0u32;
+        for w in 1..=self.max_bits {
+            let len = (self.max_bits + 1 - w) as u8;
+            for s in 0..256 {
+                if self.lens[s] == len {
+                    self.codes[s] = (idx >> (w - 1)) as u16;
+                    idx += 1 << (w - 1);
+                }
+            }
+        }
+        debug_assert_eq!(idx, 1 << self.max_bits, "code is not complete");
+    }
+
+    /// covers says whether every counted symbol has a code (so the table
+    /// can be reused for a treeless literals block).
+    pub(crate) fn covers(&self, counts: &[u32; 256]) -> bool {
+        counts
+            .iter()
+            .zip(self.lens.iter())
+            .all(|(&c, &l)| c == 0 || l > 0)
+    }
+
+    /// bits is the exact size of `counts` encoded with this table.
+    pub(crate) fn bits(&self, counts: &[u32; 256]) -> u64 {
+        counts
+            .iter()
+            .zip(self.lens.iter())
+            .map(|(&c, &l)| c as u64 * l as u64)
+            .sum()
+    }
+
+    /// write_description appends the tree description, choosing the shorter
+    /// of FSE-compressed and direct weights. It returns false (and appends
+    /// nothing) when neither can describe the table.
+    pub(crate) fn write_description(&self, out: &mut Vec<u8>) -> bool {
+        let n = self.last; // weights written: symbols 0..last
+        let mut weights = [0u8; 256];
+        for (w, &l) in weights.iter_mut().zip(&self.lens[..n]) {
+            if l > 0 {
+                *w = (self.max_bits + 1 - l as u32) as u8;
+            }
+        }
+        let weights = &weights[..n];
+        let start = out.len();
+        let fse_ok = write_fse_weights(weights, out);
+        let fse_len = out.len() - start;
+        let direct_len = 1 + n.div_ceil(2);
+        if n <= 128 && (!fse_ok || direct_len <= fse_len) {
+            out.truncate(start);
+            out.push((127 + n) as u8);
+            for pair in weights.chunks(2) {
+                out.push((pair[0] << 4) | pair.get(1).copied().unwrap_or(0));
+            }
+            return true;
+        }
+        if !fse_ok {
+            out.truncate(start);
+        }
+        fse_ok
+    }
+
+    /// encode appends one stream holding `lits`: written last symbol first,
+    /// since decoders read the stream backward.
+    pub(crate) fn encode(&self, lits: &[u8], out: &mut Vec<u8>) {
+        let mut w = BitWriter::new(out);
+        for &b in lits.iter().rev() {
+            w.add(self.codes[b as usize] as u64, self.lens[b as usize] as u32);
+        }
+        w.close();
+    }
+
+    /// encode4 appends the jump table and four streams, each holding a
+    /// quarter of `lits` (the last one the remainder). It returns false if
+    /// a stream is too long for the 16-bit jump table.
+    pub(crate) fn encode4(&self, lits: &[u8], out: &mut Vec<u8>) -> bool {
+        let seg = lits.len().div_ceil(4);
+        let jump = out.len();
+        out.extend_from_slice(&[0; 6]);
+        let mut sizes = [0usize; 3];
+        for (i, part) in lits.chunks(seg).enumerate() {
+            let before = out.len();
+            self.encode(part, out);
+            if i < 3 {
+                sizes[i] = out.len() - before;
+            }
+        }
+        for (i, &s) in sizes.iter().enumerate() {
+            let Ok(s) = u16::try_from(s) else {
+                return false;
+            };
+            out[jump + 2 * i..jump + 2 * i + 2].copy_from_slice(&s.to_le_bytes());
+        }
+        true
+    }
+}
+
+/// limit_lengths caps code lengths at MAX_BITS and repairs the Kraft sum so
+/// the code stays complete, as the format requires: first lengthening the
+/// rarest codes until the code fits, then shortening the most frequent
+/// codes that can take it until no room is left. `syms` is sorted by count.
+fn limit_lengths(lens: &mut [u8; 256], syms: &[(u32, u8)]) {
+    let max = MAX_BITS as u8;
+    if syms.iter().all(|&(_, s)| lens[s as usize] <= max) {
+        return;
+    }
+    let cap = 1i64 << MAX_BITS;
+    let mut kraft = 0i64;
+    for &(_, s) in syms {
+        let l = &mut lens[s as usize];
+        *l = (*l).min(max);
+        kraft += 1 << (max - *l);
+    }
+    // Over-full: lengthen, rarest symbols first.
+    while kraft > cap {
+        for &(_, s) in syms {
+            let l = &mut lens[s as usize];
+            if *l < max && kraft > cap {
+                *l += 1;
+                kraft -= 1 << (max - *l);
+            }
+        }
+    }
+    // Under-full: shorten, most frequent first, where the gain fits.
+    while kraft < cap {
+        let room = cap - kraft;
+        let pick = syms
+            .iter()
+            .rev()
+            .map(|&(_, s)| s as usize)
+            .find(|&s| lens[s] > 1 && (1i64 << (max - lens[s])) <= room)
+            .expect("a complete code can always be reached");
+        kraft += 1 << (max - lens[pick]);
+        lens[pick] -= 1;
+    }
+}
+
+/// write_fse_weights appends the FSE-compressed form of `weights`: a header
+/// byte with the compressed size, the table description and a two-state
+/// FSE stream. It returns false when the weights cannot be written so.
+fn write_fse_weights(weights: &[u8], out: &mut Vec<u8>) -> bool {
+    let n = weights.len();
+    if n <= 2 {
+        return false;
+    }
+    let mut counts = [0u32; 13];
+    for &w in weights {
+        counts[w as usize] += 1;
+    }
+    let max_w = counts.iter().rposition(|&c| c > 0).unwrap_or(0);
+    if counts.iter().filter(|&&c| c > 0).count() < 2 {
+        return false;
+    }
+    let log = fse::optimal_log(MAX_WEIGHT_LOG, n as u32, max_w as u32);
+    let mut norm = Vec::new();
+    if !fse::normalize(&counts[..=max_w], n as u32, log, &mut norm) {
+        return false;
+    }
+    let start = out.len();
+    out.push(0);
+    fse::write_ncount(&norm, log, out);
+    let table = FseTable::new(&norm, log);
+    {
+        let mut w = BitWriter::new(out);
+        // Symbol i is decoded by state 1 when i is even, state 2 when odd;
+        // each state starts on the last symbol it decodes.
+        let mut states: [Option<u32>; 2] = [None, None];
+        for i in (0..n).rev() {
+            let which = i & 1;
+            match states[which].as_mut() {
+                None => states[which] = Some(table.init(weights[i])),
+                Some(st) => table.encode(&mut w, st, weights[i]),
+            }
+        }
+        table.flush(&mut w, states[1].expect("n > 2"));
+        table.flush(&mut w, states[0].expect("n > 2"));
+        w.close();
+    }
+    let size = out.len() - start - 1;
+    if size >= 128 {
+        return false;
+    }
+    out[start] = size as u8;
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kraft(t: &HufTable) -> u64 {
+        t.lens
+            .iter()
+            .filter(|&&l| l > 0)
+            .map(|&l| 1u64 << (t.max_bits - l as u32))
+            .sum()
+    }
+
+    #[test]
+    fn codes_are_complete_and_limited() {
+        // Fibonacci counts force a deep tree.
+        let mut counts = [0u32; 256];
+        let (mut a, mut b) = (1u32, 1u32);
+        for c in counts.iter_mut().take(30) {
+            *c = a;
+            (a, b) = (b, a.saturating_add(b));
+        }
+        let t = HufTable::build(&counts).unwrap();
+        assert!(t.max_bits <= MAX_BITS);
+        assert_eq!(kraft(&t), 1 << t.max_bits);
+        let mut plain = [0u32; 256];
+        for (i, c) in plain.iter_mut().enumerate() {
+            *c = 1 + (i as u32 * 7919) % 101;
+        }
+        let t = HufTable::build(&plain).unwrap();
+        assert_eq!(kraft(&t), 1 << t.max_bits);
+    }
+
+    #[test]
+    fn rfc_example_codes() {
+        // RFC 8878 §4.2.1.3: weights 4,3,2,0,1,1 → 1, 01, 001, -, 0000, 0001.
+        let mut t = HufTable {
+            lens: [0; 256],
+            codes: [0; 256],
+            max_bits: 0,
+            last: 0,
+        };
+        t.lens[..6].copy_from_slice(&[1, 2, 3, 0, 4, 4]);
+        t.assign_codes();
+        assert_eq!(&t.codes[..6], &[1, 1, 1, 0, 0, 1]);
+    }
+
+    #[test]
+    fn one_symbol_is_not_a_tree() {
+        let mut counts = [0u32; 256];
+        counts[b'a' as usize] = 10;
+        assert!(HufTable::build(&counts).is_none());
+    }
+}

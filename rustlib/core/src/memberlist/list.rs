@@ -1,0 +1,460 @@
+//! MemberList: the list, its changes and its reads.
+
+use super::change::{Change, Error, GroupCount, Outcome, Row, RowChange};
+use super::groups::Groups;
+use super::key::{prefix_of, Key, Tie};
+use super::members::{Member, Members};
+use super::names::NamePool;
+use super::tree::Descent;
+use super::MAX_MEMBERS;
+use core::cmp::Ordering;
+
+/// PREFETCH_CHUNK is how many changes share one prefetch pass.
+const PREFETCH_CHUNK: usize = 32;
+/// PREFETCH_MIN is the smallest batch worth a prefetch pass: a lone change
+/// has no other change's memory waits to overlap with.
+const PREFETCH_MIN: usize = 4;
+/// PREFETCH_MIN_MEMBERS is the smallest list worth one: below it the list
+/// (about 55 B per member) fits in a core's L2 cache and the pass is only
+/// extra work.
+const PREFETCH_MIN_MEMBERS: usize = 1 << 16;
+
+/// MemberList is one lazy member list. See the module docs.
+pub struct MemberList {
+    members: Members,
+    names: NamePool,
+    groups: Groups,
+    /// scratch holds a group order while it is checked for duplicates.
+    scratch: Vec<u64>,
+    /// prefetch_from is the list size from which batches get a prefetch pass.
+    prefetch_from: usize,
+}
+
+/// Ctx settles prefix ties: the rest of the name, then the user id.
+struct Ctx<'a> {
+    members: &'a Members,
+    names: &'a NamePool,
+}
+
+impl Tie for Ctx<'_> {
+    #[inline]
+    fn tie(&self, a: u32, b: u32) -> Ordering {
+        let (x, y) = (self.members.get(a), self.members.get(b));
+        self.names.cmp(x.suffix, y.suffix).then(x.uid.cmp(&y.uid))
+    }
+}
+
+impl Default for MemberList {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemberList {
+    pub fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// with_capacity makes a list whose user index holds `members` members
+    /// before it first grows (growing rehashes every member at once).
+    pub fn with_capacity(members: usize) -> Self {
+        MemberList {
+            members: Members::with_capacity(members),
+            names: NamePool::new(),
+            groups: Groups::new(),
+            scratch: Vec::new(),
+            prefetch_from: PREFETCH_MIN_MEMBERS,
+        }
+    }
+
+    /// prefetch_from sets the list size from which batches of four or more
+    /// changes get a prefetch pass (default 65,536, where the list outgrows
+    /// a core's L2 cache). The pass changes no result; tests set 0 to run it
+    /// on small lists.
+    pub fn prefetch_from(mut self, members: usize) -> Self {
+        self.prefetch_from = members;
+        self
+    }
+
+    /// validate checks a change without applying it.
+    pub fn validate(&mut self, c: &Change<'_>) -> Result<(), Error> {
+        c.check_shape()?;
+        if let Change::SetOrder { groups } = *c {
+            self.scratch.clear();
+            self.scratch.extend_from_slice(groups);
+            self.scratch.sort_unstable();
+            if let Some(w) = self.scratch.windows(2).find(|w| w[0] == w[1]) {
+                return Err(Error::DuplicateGroup { id: w[0] });
+            }
+        }
+        Ok(())
+    }
+
+    /// apply applies one change and appends its row changes to `out`.
+    pub fn apply(&mut self, c: &Change<'_>, out: &mut Vec<RowChange>) -> Result<Outcome, Error> {
+        self.apply_batch(core::slice::from_ref(c), out)
+    }
+
+    /// apply_batch applies `changes` in order and appends their row changes
+    /// to `out`: applied in order to the rows as they were, they give the
+    /// rows as they are. If any change is invalid, nothing is applied. If
+    /// the outcome asks for a resync, `out` is left as it was.
+    pub fn apply_batch(
+        &mut self,
+        changes: &[Change<'_>],
+        out: &mut Vec<RowChange>,
+    ) -> Result<Outcome, Error> {
+        let mut upserts = 0;
+        for c in changes {
+            self.validate(c)?;
+            upserts += usize::from(matches!(c, Change::Upsert { .. }));
+        }
+        if self.members.len() + upserts > MAX_MEMBERS {
+            return Err(Error::Full);
+        }
+        if changes.len() >= PREFETCH_MIN && self.members.len() >= self.prefetch_from {
+            for chunk in changes.chunks(PREFETCH_CHUNK) {
+                self.prefetch(chunk);
+            }
+        }
+        let start = out.len();
+        let mut resync = false;
+        for c in changes {
+            resync |= self.apply_valid(c, out);
+        }
+        if resync {
+            out.truncate(start);
+        }
+        Ok(Outcome { resync })
+    }
+
+    /// prefetch starts loading what applying `changes` will read, in
+    /// rounds across all of them so their memory waits overlap instead of
+    /// adding up: every index bucket; then every record; then every tree
+    /// descent (the member's old place and its new one), one level per
+    /// round. Changes applied first can move keys the later ones' descents
+    /// aimed at: the loads are hints, never relied on.
+    fn prefetch(&self, changes: &[Change<'_>]) {
+        for c in changes {
+            if let Some(user) = c.user() {
+                self.members.prefetch_bucket(user);
+            }
+        }
+        for c in changes {
+            if let Some(user) = c.user() {
+                self.members.prefetch_record(user);
+            }
+        }
+        let mut descents: [Option<Descent<'_>>; 2 * PREFETCH_CHUNK] =
+            [const { None }; 2 * PREFETCH_CHUNK];
+        let mut n = 0;
+        for c in changes {
+            let (user, to) = match *c {
+                Change::Upsert { user, group, name } => (user, Some((group, name))),
+                Change::Remove { user } => (user, None),
+                Change::SetOrder { .. } => continue,
+            };
+            if let Some(slot) = self.members.find(user) {
+                let m = self.members.get(slot);
+                self.names.prefetch(m.suffix);
+                descents[n] = Some(self.groups.get(m.group).tree.descent(m.prefix));
+                n += 1;
+            }
+            if let Some(g) = to.and_then(|(group, _)| self.groups.find(group)) {
+                let name = to.map_or(&[][..], |(_, name)| name);
+                descents[n] = Some(self.groups.get(g).tree.descent(prefix_of(name)));
+                n += 1;
+            }
+        }
+        let descents = &mut descents[..n];
+        loop {
+            descents.iter().flatten().for_each(Descent::arrays);
+            let mut deeper = false;
+            for d in descents.iter_mut().flatten() {
+                deeper |= d.search();
+            }
+            if !deeper {
+                return;
+            }
+            descents.iter_mut().flatten().for_each(Descent::descend);
+        }
+    }
+
+    /// apply_valid applies a validated change; true asks for a resync.
+    fn apply_valid(&mut self, c: &Change<'_>, out: &mut Vec<RowChange>) -> bool {
+        match *c {
+            Change::Upsert { user, group, name } => {
+                self.upsert(user, group, name, out);
+                false
+            }
+            Change::Remove { user } => {
+                self.remove(user, out);
+                false
+            }
+            Change::SetOrder { groups } => self.groups.set_order(groups),
+        }
+    }
+
+    fn upsert(&mut self, user: u64, gid: u64, name: &[u8], out: &mut Vec<RowChange>) {
+        let prefix = prefix_of(name);
+        let suffix = &name[name.len().min(8)..];
+        let Some(slot) = self.members.find(user) else {
+            let g = self.groups.slot_of(gid);
+            let member = Member {
+                uid: user,
+                prefix,
+                group: g,
+                suffix: self.names.store(suffix),
+            };
+            let slot = self.members.insert(member);
+            let rank = self.tree_insert(g, prefix, slot);
+            self.inserted(g, rank, user, out);
+            return;
+        };
+        let m = *self.members.get(slot);
+        let same_name = m.prefix == prefix && self.names.get(m.suffix) == suffix;
+        let g = self.groups.slot_of(gid);
+        if same_name && m.group == g {
+            if self.groups.shown(g) {
+                let index = self.index_of_slot(slot);
+                out.push(RowChange::Update {
+                    index,
+                    row: Row::Member { user },
+                });
+            }
+            return;
+        }
+        // The old key leaves its tree before the record changes: ties
+        // compare records.
+        let old_rank = self.tree_remove(m.group, m.prefix, slot);
+        let rec = self.members.get_mut(slot);
+        rec.group = g;
+        if !same_name {
+            rec.prefix = prefix;
+            self.names.free(m.suffix);
+            let h = self.names.store(suffix);
+            self.members.get_mut(slot).suffix = h;
+        }
+        let rank = self.tree_insert(g, prefix, slot);
+        if m.group != g {
+            self.removed(m.group, old_rank, out);
+            self.inserted(g, rank, user, out);
+            self.groups.release_if_unused(m.group);
+        } else if self.groups.shown(g) {
+            let base = self.groups.first_row(g) + 1;
+            if old_rank == rank {
+                out.push(RowChange::Update {
+                    index: base + rank,
+                    row: Row::Member { user },
+                });
+            } else {
+                out.push(RowChange::Delete {
+                    index: base + old_rank,
+                });
+                out.push(RowChange::Insert {
+                    index: base + rank,
+                    row: Row::Member { user },
+                });
+            }
+        }
+    }
+
+    fn remove(&mut self, user: u64, out: &mut Vec<RowChange>) {
+        let Some(slot) = self.members.find(user) else {
+            return;
+        };
+        let m = *self.members.get(slot);
+        let rank = self.tree_remove(m.group, m.prefix, slot);
+        self.removed(m.group, rank, out);
+        self.names.free(m.suffix);
+        self.members.remove(slot);
+        self.groups.release_if_unused(m.group);
+    }
+
+    fn tree_insert(&mut self, g: u32, prefix: u64, slot: u32) -> usize {
+        let ctx = Ctx {
+            members: &self.members,
+            names: &self.names,
+        };
+        self.groups
+            .get_mut(g)
+            .tree
+            .insert(Key { prefix, slot }, &ctx)
+    }
+
+    fn tree_remove(&mut self, g: u32, prefix: u64, slot: u32) -> usize {
+        let ctx = Ctx {
+            members: &self.members,
+            names: &self.names,
+        };
+        self.groups
+            .get_mut(g)
+            .tree
+            .remove(Key { prefix, slot }, &ctx)
+    }
+
+    /// removed reports a member that left group `g` from rank `rank`: its
+    /// row goes, then its group's row shows the new count or goes too.
+    fn removed(&mut self, g: u32, rank: usize, out: &mut Vec<RowChange>) {
+        let group = self.groups.get(g);
+        let (id, n) = (group.id, group.tree.len());
+        if self.groups.shown(g) {
+            let first = self.groups.first_row(g);
+            out.push(RowChange::Delete {
+                index: first + 1 + rank,
+            });
+            out.push(match n {
+                0 => RowChange::Delete { index: first },
+                _ => RowChange::Update {
+                    index: first,
+                    row: Row::Group {
+                        id,
+                        count: n as u32,
+                    },
+                },
+            });
+        }
+        self.groups.rows_changed(g, n + 1);
+    }
+
+    /// inserted reports a member that joined group `g` at rank `rank`: its
+    /// group's row appears or shows the new count, then its row appears.
+    fn inserted(&mut self, g: u32, rank: usize, user: u64, out: &mut Vec<RowChange>) {
+        let group = self.groups.get(g);
+        let (id, n) = (group.id, group.tree.len());
+        if self.groups.shown(g) {
+            let first = self.groups.first_row(g);
+            let row = Row::Group {
+                id,
+                count: n as u32,
+            };
+            out.push(match n {
+                1 => RowChange::Insert { index: first, row },
+                _ => RowChange::Update { index: first, row },
+            });
+            out.push(RowChange::Insert {
+                index: first + 1 + rank,
+                row: Row::Member { user },
+            });
+        }
+        self.groups.rows_changed(g, n - 1);
+    }
+
+    fn index_of_slot(&self, slot: u32) -> usize {
+        let m = self.members.get(slot);
+        let ctx = Ctx {
+            members: &self.members,
+            names: &self.names,
+        };
+        let rank = self.groups.get(m.group).tree.rank(
+            Key {
+                prefix: m.prefix,
+                slot,
+            },
+            &ctx,
+        );
+        self.groups.first_row(m.group) + 1 + rank
+    }
+
+    /// len is the number of rows, group rows included.
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// members is the number of members known, shown or not.
+    pub fn members(&self) -> usize {
+        self.members.len()
+    }
+
+    /// index_of is the global index of a member's row, if it is shown.
+    pub fn index_of(&self, user: u64) -> Option<usize> {
+        let slot = self.members.find(user)?;
+        if !self.groups.shown(self.members.get(slot).group) {
+            return None;
+        }
+        Some(self.index_of_slot(slot))
+    }
+
+    /// rows appends the rows from `start` to `end` inclusive (clipped to
+    /// the list) to `out`.
+    pub fn rows(&self, start: usize, end: usize, out: &mut Vec<Row>) {
+        let end = end.min(self.len().saturating_sub(1));
+        if start > end {
+            return;
+        }
+        let Some((g, mut off)) = self.groups.locate(start) else {
+            return;
+        };
+        let mut left = end - start + 1;
+        let order = self.groups.order();
+        let from = order.iter().position(|&x| x == g).expect("shown group");
+        for &g in &order[from..] {
+            let group = self.groups.get(g);
+            let n = group.tree.len();
+            if n == 0 {
+                continue;
+            }
+            if off == 0 {
+                out.push(Row::Group {
+                    id: group.id,
+                    count: n as u32,
+                });
+                left -= 1;
+                if left == 0 {
+                    return;
+                }
+                off = 1;
+            }
+            group.tree.walk(off - 1, &mut |slot| {
+                out.push(Row::Member {
+                    user: self.members.get(slot).uid,
+                });
+                left -= 1;
+                left > 0
+            });
+            if left == 0 {
+                return;
+            }
+            off = 0;
+        }
+    }
+
+    /// groups appends every shown group with members, in order.
+    pub fn groups(&self, out: &mut Vec<GroupCount>) {
+        for &g in self.groups.order() {
+            let group = self.groups.get(g);
+            if group.tree.len() > 0 {
+                out.push(GroupCount {
+                    id: group.id,
+                    count: group.tree.len() as u32,
+                });
+            }
+        }
+    }
+
+    /// group_count is how many members group `id` has, shown or not.
+    pub fn group_count(&self, id: u64) -> usize {
+        self.groups
+            .find(id)
+            .map_or(0, |g| self.groups.get(g).tree.len())
+    }
+
+    /// heap_bytes is the memory the list holds outside the value itself.
+    pub fn heap_bytes(&self) -> usize {
+        self.members.heap_bytes()
+            + self.names.heap_bytes()
+            + self.groups.heap_bytes()
+            + self.scratch.capacity() * 8
+    }
+
+    /// name_bytes is how many bytes of names the list stores apart from
+    /// the eight it keeps in every key. `heap_bytes - name_bytes` is the
+    /// overhead the list adds per member beyond the names themselves.
+    pub fn name_bytes(&self) -> usize {
+        self.names.suffix_bytes()
+    }
+}
