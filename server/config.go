@@ -32,6 +32,22 @@ type Config struct {
 	Zlib          compress.ZlibOptions // for zlib-stream and payload compression
 	PayloadMinLen int                  // Identify compress:true compresses payloads at least this long
 
+	// FullStreams gives every zlib-stream and zstd-stream connection a full
+	// stream for its whole life. By default, when Compression can make
+	// compact streams (compress.CompactFactory), zlib-stream connections
+	// get those: the same stream to the client, at most 16 KiB of state
+	// while idle.
+	FullStreams bool
+	// CompactZstd gives zstd-stream connections compact streams too (our
+	// own zstd encoder). Off by default: it holds 16 KiB while idle but
+	// does not yet meet the ratio and speed targets when connections idle
+	// often (docs/compression.md).
+	CompactZstd bool
+	// CompactIdle is how long a connection sends nothing before its compact
+	// stream hibernates (default compress.DefaultIdleAfter, 5 s). Checked
+	// every TickInterval.
+	CompactIdle time.Duration
+
 	MaxMessage        int           // WebSocket message cap (1009 above it)
 	MaxHeaderBytes    int           // upgrade request cap
 	HandshakeTimeout  time.Duration // upgrade must complete within this
@@ -47,6 +63,8 @@ type Config struct {
 	// Ready reports whether the node's dependencies are reachable, for
 	// GET /readyz; nil means always ready.
 	Ready func() bool
+	// AdminSecret authorises POST /admin/drain (Bearer); empty disables it.
+	AdminSecret string
 }
 
 func (c Config) withDefaults() Config {
@@ -73,6 +91,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Zlib == (compress.ZlibOptions{}) {
 		c.Zlib = compress.DefaultZlib
+	}
+	if c.CompactIdle <= 0 {
+		c.CompactIdle = compress.DefaultIdleAfter
 	}
 	if c.Zstd == (compress.ZstdOptions{}) {
 		c.Zstd = compress.ZstdDiscord

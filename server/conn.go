@@ -38,6 +38,7 @@ type wsConn struct {
 	dec      ws.Decoder
 	proto    *session.Conn
 	comp     compress.Compressor // transport compression; nil for none
+	compact  *compactState       // comp's idle bookkeeping when it is a compact stream
 	binary   bool                // frames are binary (transport compression on)
 	// payloadZlib is Identify compress:true; set by the loop when it drains
 	// the flag below.

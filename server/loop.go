@@ -27,6 +27,9 @@ type loop struct {
 	cmp      []byte              // compressor output scratch
 	out      []byte              // frames for one connection, written with one Write
 	payloadZ compress.Compressor // shared payload-zlib encoder: stateless between messages
+	// pools lend working contexts to the loop's compact streams, one per
+	// format, made on first use (see compact.go).
+	pools map[compress.Mode]compress.CompactPool
 
 	mu          sync.Mutex
 	dirty       []*wsConn
@@ -118,6 +121,9 @@ func (l *loop) appendFrame(c *wsConn, f *protocol.Frame) error {
 		if err != nil {
 			return err
 		}
+		if c.compact != nil {
+			l.markSent(c.compact)
+		}
 		l.out = ws.AppendHeader(l.out, ws.OpBinary, len(l.cmp))
 		l.out = append(l.out, l.cmp...)
 	case c.payloadZlib && f.Size() >= l.srv.cfg.PayloadMinLen:
@@ -168,6 +174,7 @@ func (l *loop) closeConn(c *wsConn, code protocol.CloseCode, msg string) {
 // tick checks every connection's deadlines. Loop only.
 func (l *loop) tick(context.Context) error {
 	now := time.Now()
+	hibernations := maxHibernationsPerTick
 	for c := range l.conns {
 		switch c.phase {
 		case phaseHandshake:
@@ -185,6 +192,7 @@ func (l *loop) tick(context.Context) error {
 				code, msg := closeOf(err)
 				l.closeConn(c, code, msg)
 			}
+			l.idleCheck(c, now, &hibernations)
 		}
 	}
 	return nil

@@ -14,6 +14,9 @@ import (
 // update them (atomics).
 type counters struct {
 	conns atomic.Int64 // open TCP connections on the gateway port
+	// hibernations counts compact streams put to sleep; hibernating is how
+	// many sleep now (see compact.go).
+	hibernations, hibernating atomic.Int64
 }
 
 // metrics serves Prometheus text: sessions, connections and memory, which
@@ -27,6 +30,9 @@ func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 	}
 	gauge("gatehouse_sessions", "Live sessions (attached or resumable).", uint64(s.mgr.Len()))
 	gauge("gatehouse_connections", "Open gateway TCP connections.", uint64(s.stats.conns.Load()))
+	gauge("gatehouse_compact_hibernating", "Compact compression streams holding no working context now.", uint64(max(s.stats.hibernating.Load(), 0)))
+	fmt.Fprintf(&b, "# HELP %[1]s %[2]s\n# TYPE %[1]s counter\n%[1]s %[3]d\n", "gatehouse_compact_hibernations_total",
+		"Times a compact compression stream hibernated.", s.stats.hibernations.Load())
 	gauge("go_memstats_heap_inuse_bytes", "Go heap in use.", ms.HeapInuse)
 	gauge("go_memstats_heap_alloc_bytes", "Go heap allocated and live.", ms.HeapAlloc)
 	gauge("go_memstats_sys_bytes", "Bytes obtained from the OS by the Go runtime.", ms.Sys)

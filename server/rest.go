@@ -22,10 +22,15 @@ func (s *Server) restHandler() http.Handler {
 		mux.HandleFunc("GET "+p+"/oauth2/applications/@me", s.authed(s.getApplication))
 	}
 	mux.HandleFunc("GET /metrics", s.metrics)
+	mux.HandleFunc("POST /admin/drain", s.postDrain)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if s.Draining() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
+			return
+		}
 		if s.cfg.Ready != nil && !s.cfg.Ready() {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
 			return

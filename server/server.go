@@ -116,8 +116,12 @@ func (s *Server) Start() error {
 			gnet.WithTicker(true),
 			gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 			gnet.WithReusePort(false),
+			// A node restarted at once (after kill -9, say) must bind its
+			// port while the old connections sit in TIME_WAIT.
+			gnet.WithReuseAddr(true),
 			gnet.WithLogger(gnetLogger{s.log}),
 		)
+		s.closePools()
 		s.runErr <- err
 	}()
 	select {
@@ -203,6 +207,7 @@ func (s *Server) OnClose(gc gnet.Conn, err error) gnet.Action {
 	if c.comp != nil {
 		_ = c.comp.Close()
 		c.comp = nil
+		c.lp.dropCompact(c)
 	}
 	c.dec.Reset()
 	if wasOpen && c.clientCode == 0 && c.serverCode == 0 {

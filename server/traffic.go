@@ -112,6 +112,9 @@ func (s *Server) handshake(c *wsConn, buf []byte) (int, bool) {
 	if n == 0 {
 		return 0, true
 	}
+	if s.refuseDraining(c) {
+		return 0, false
+	}
 	if _, err := c.gc.Write(ws.AcceptResponse(req.Key, nil)); err != nil {
 		c.phase = phaseClosed
 		_ = c.gc.Close()
@@ -153,12 +156,7 @@ func (s *Server) checkQuery(c *wsConn, req *ws.UpgradeRequest) (protocol.CloseCo
 	if s.cfg.Compression == nil {
 		return protocol.CloseUnknownError, "compression is not available on this node"
 	}
-	switch mode {
-	case compress.ZlibStream:
-		c.comp, err = s.cfg.Compression.NewZlibStream(s.cfg.Zlib)
-	case compress.ZstdStream:
-		c.comp, err = s.cfg.Compression.NewZstdStream(s.cfg.Zstd)
-	}
+	c.comp, err = c.lp.newCompressor(c, mode)
 	if err != nil {
 		s.log.Error("compressor", "mode", mode.String(), "err", err)
 		return protocol.CloseUnknownError, "compression unavailable"

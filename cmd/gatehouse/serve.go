@@ -1,21 +1,19 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"gatehouse/cmd/gatehouse/node"
 	"gatehouse/core/auth"
 	"gatehouse/core/compress"
+	"gatehouse/core/hub"
 	"gatehouse/core/session"
 	"gatehouse/server"
 )
@@ -51,6 +49,13 @@ func serve(args []string) error {
 	handshakeTimeout := fs.Duration("handshake-timeout", 10*time.Second, "time allowed for the HTTP upgrade")
 	loops := fs.Int("event-loops", 0, "gnet event loops (default: one per core)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn, error")
+	nodeID := fs.String("node-id", "", "this node's name in cross-node presence; must differ per process (default <hostname>-<random>)")
+	nodeHeartbeat := fs.Duration("node-heartbeat", time.Second, "how often this node announces itself to the others")
+	nodeTTL := fs.Duration("node-ttl", 5*time.Second, "a node silent this long stops counting: its users' presence is dropped")
+	adminSecret := fs.String("admin-secret", "", "bearer secret for POST /admin/drain (default: the ingest secret)")
+	drainBatch := fs.Int("drain-batch", 100, "sessions sent op 7 per --drain-interval while draining")
+	drainInterval := fs.Duration("drain-interval", 200*time.Millisecond, "pause between op 7 batches while draining")
+	drainTimeout := fs.Duration("drain-timeout", time.Minute, "longest wait for sessions to leave before exiting")
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
@@ -89,11 +94,20 @@ func serve(args []string) error {
 			return fmt.Errorf("ingest secret: %w", err)
 		}
 	}
+	asec := *adminSecret
+	if asec == "" {
+		asec = isec
+	}
+	nid := *nodeID
+	if nid == "" {
+		nid = defaultNodeID()
+	}
 	n, err := node.Start(node.Config{
 		DataDir: *dataDir, NATSURL: *natsURL, Replicas: *replicas, IngestSecret: isec,
 		WorkerID: uint16(*workerID), Logger: log,
+		Hub: hub.Config{NodeID: nid, NodeHeartbeat: *nodeHeartbeat, NodeTTL: *nodeTTL},
 		Server: server.Config{
-			WSAddr: *wsAddr, HTTPAddr: *httpAddr, PublicURL: *publicURL,
+			WSAddr: *wsAddr, HTTPAddr: *httpAddr, PublicURL: *publicURL, AdminSecret: asec,
 			Session: session.Config{
 				Signer: signer, HeartbeatInterval: *hb, HeartbeatTolerance: *hbTol, ResumeWindow: *resumeWin,
 				ReplayMaxEvents: *replayEvents, ReplayMaxBytes: *replayBytes,
@@ -113,17 +127,11 @@ func serve(args []string) error {
 	if *natsURL != "" {
 		engine = *natsURL
 	}
-	log.Info("gatehouse ready", "gateway", srv.PublicURL(), "rest", "http://"+srv.HTTPAddr(), "engine", engine, "compression", node.DefaultCompression().Name())
+	log.Info("gatehouse ready", "gateway", srv.PublicURL(), "rest", "http://"+srv.HTTPAddr(), "engine", engine, "compression", node.DefaultCompression().Name(), "node", nid)
 	fmt.Fprintf(os.Stderr, "\nConnect a client to %s/?v=10&encoding=json\nREST base: http://%s/api/v10\nIngest: http://%s/ingest/v1 with Authorization: Bearer <%s>\nA token for user %d: %s\n(mint more with: gatehouse token --data-dir %s --user ID)\n\n",
 		srv.PublicURL(), srv.HTTPAddr(), srv.HTTPAddr(), ingestSecretHint(*ingestSecret, *dataDir), uint64(demoUser), signer.Mint(demoUser, time.Now()), *dataDir)
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	<-sig
-	log.Info("shutting down")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	n.Stop(ctx)
+	waitAndDrain(log, n, server.DrainConfig{Batch: *drainBatch, Interval: *drainInterval, Timeout: *drainTimeout})
 	return nil
 }
 

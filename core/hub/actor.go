@@ -34,6 +34,7 @@ type actor struct {
 	sub      broker.Subscription
 	stopW    func()
 	watchQ   []timedChange // watch changes waiting for their event
+	lazy     *lazyState    // member lists (op 14); nil until the first request
 	idleFrom time.Time
 }
 
@@ -134,6 +135,7 @@ func (a *actor) run() {
 
 func (a *actor) cleanup() {
 	a.stop()
+	a.lazyClose()
 	if a.sub != nil {
 		_ = a.sub.Unsubscribe()
 	}
@@ -180,14 +182,17 @@ func (a *actor) flushWatch(now time.Time, force bool) {
 		if !force && now.Sub(tc.at) < a.h.cfg.WatchDelay {
 			break
 		}
-		if _, err := a.state.Apply(guild.Change{Kind: guild.Kind(tc.c.Kind), ID: tc.c.ID, Deleted: tc.c.Deleted, Value: tc.c.Value, Rev: tc.c.Rev}); err != nil {
+		res, err := a.state.Apply(guild.Change{Kind: guild.Kind(tc.c.Kind), ID: tc.c.ID, Deleted: tc.c.Deleted, Value: tc.c.Value, Rev: tc.c.Rev})
+		if err != nil {
 			a.h.log.Warn("hub: watch change not applied", "guild", a.id, "rev", tc.c.Rev, "err", err)
 		}
+		a.lazyOnResult(res)
 		last = tc.c.Rev
 	}
 	if i > 0 {
 		a.watchQ = append(a.watchQ[:0], a.watchQ[i:]...)
 		a.state.Compact(last)
+		a.lazyFlush()
 	}
 }
 
@@ -248,4 +253,5 @@ func (a *actor) join(s *session.Session) {
 // detach removes a session.
 func (a *actor) detach(s *session.Session) {
 	delete(a.sessions, s)
+	a.lazyForget(s)
 }

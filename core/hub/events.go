@@ -61,6 +61,8 @@ func (a *actor) onEvent(ev *guild.Event) {
 		return
 	}
 	a.dispatchResult(res)
+	a.lazyOnResult(res)
+	a.lazyFlush()
 }
 
 // dispatchResult sends the dispatches a cache change implies.
@@ -188,6 +190,7 @@ func (a *actor) dispatchMember(t string, res guild.Result) error {
 			if protocol.Snowflake(sess.UserID) == uid {
 				sess.Dispatch("GUILD_DELETE", gone)
 				delete(a.sessions, sess)
+				a.lazyForget(sess)
 				a.h.left(sess, a.id)
 			}
 		}
@@ -205,6 +208,7 @@ func (a *actor) guildGone() {
 		sess.Dispatch("GUILD_DELETE", gone)
 		a.h.left(sess, a.id)
 		delete(a.sessions, sess)
+		a.lazyForget(sess)
 	}
 }
 

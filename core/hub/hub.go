@@ -7,7 +7,8 @@
 // Concurrency: each guild is an actor — one goroutine owns its State and
 // session set; everything else reaches it by posting to its bounded mailbox.
 // One hot guild therefore never serialises the others. The Hub's own maps
-// (actors, session membership, presences, users) are guarded by mu.
+// (actors, session membership) are guarded by mu; the user cache and the
+// cluster-wide presence table (presence_table.go) have their own locks.
 package hub
 
 import (
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"gatehouse/core/broker"
+	"gatehouse/core/memberlist"
 	"gatehouse/core/protocol"
 	"gatehouse/core/session"
 	"gatehouse/core/store"
@@ -39,6 +41,21 @@ type Config struct {
 	// ResolveWorkers and ResolveQueue bound Identify lookups.
 	ResolveWorkers int
 	ResolveQueue   int
+	// NodeID names this node in cross-node presence (presence_table.go);
+	// empty picks a random one. It must differ between processes.
+	NodeID string
+	// NodeHeartbeat is how often this node announces itself (default 1 s).
+	NodeHeartbeat time.Duration
+	// NodeTTL is how long a silent node's users keep counting as present
+	// (default 5 s).
+	NodeTTL time.Duration
+	// MemberLists makes the lazy member lists (op 14); nil is the pure-Go
+	// memberlist.NewGoList. The node may pass the Rust one.
+	MemberLists memberlist.New
+	// LazyAllShifts sends every INSERT and DELETE of a member list, even
+	// past a session's chunks, so that the ops alone keep the client's
+	// array as long as the list (more bytes; see docs/memberlist.md).
+	LazyAllShifts bool
 }
 
 func (c Config) withDefaults() Config {
@@ -60,6 +77,15 @@ func (c Config) withDefaults() Config {
 	if c.ResolveQueue <= 0 {
 		c.ResolveQueue = 10000
 	}
+	if c.NodeHeartbeat <= 0 {
+		c.NodeHeartbeat = time.Second
+	}
+	if c.NodeTTL <= 0 {
+		c.NodeTTL = 5 * time.Second
+	}
+	if c.MemberLists == nil {
+		c.MemberLists = memberlist.NewGoList
+	}
 	return c
 }
 
@@ -74,8 +100,9 @@ type Hub struct {
 	mu         sync.Mutex
 	actors     map[protocol.Snowflake]*actor
 	sessGuilds map[*session.Session][]protocol.Snowflake
-	presence   presences
+	presence   *presences
 	users      userCache
+	lazyStats  lazyCounters
 
 	resolveQ chan resolveJob
 	userSub  broker.Subscription
@@ -90,7 +117,7 @@ func New(cfg Config) (*Hub, error) {
 		cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel,
 		actors:     make(map[protocol.Snowflake]*actor),
 		sessGuilds: make(map[*session.Session][]protocol.Snowflake),
-		presence:   presences{m: make(map[protocol.Snowflake]*presence)},
+		presence:   newPresences(cfg),
 		users:      userCache{m: make(map[protocol.Snowflake]userEntry)},
 		resolveQ:   make(chan resolveJob, cfg.ResolveQueue),
 	}
@@ -104,11 +131,13 @@ func New(cfg Config) (*Hub, error) {
 		return nil, err
 	}
 	h.userSub = sub
+	h.startPresence()
 	return h, nil
 }
 
 // Close stops every actor and worker.
 func (h *Hub) Close() {
+	h.stopPresence()
 	if h.userSub != nil {
 		_ = h.userSub.Unsubscribe()
 	}
@@ -127,6 +156,7 @@ func (h *Hub) SessionHooks(c *session.Config) {
 	c.OnReady = h.OnReady
 	c.OnPresence = h.OnPresence
 	c.OnRequestMembers = h.RequestMembers
+	c.OnLazyRequest = h.LazyRequest
 	prevEnd := c.OnSessionEnd
 	c.OnSessionEnd = func(s *session.Session, why string) {
 		h.OnSessionEnd(s)
@@ -147,10 +177,12 @@ func (h *Hub) OnReady(s *session.Session, guilds []protocol.Snowflake) {
 		as = append(as, h.actorLocked(g))
 	}
 	h.mu.Unlock()
+	// Presence first: the GUILD_CREATEs the actors build then count this
+	// session's user as online, whichever runs first.
+	h.OnPresence(s)
 	for _, a := range as {
 		a.post(false, func(a *actor) { a.attach(s) })
 	}
-	h.OnPresence(s)
 }
 
 // OnSessionEnd detaches an ended session from its guilds and updates the

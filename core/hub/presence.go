@@ -10,28 +10,28 @@ import (
 	"gatehouse/core/session"
 )
 
-// presences is the node's view of user presence: every PRESENCE_UPDATE
-// seen on the broker (from any node), plus what this node last published
-// for its own users. Guarded by mu; any goroutine.
-type presences struct {
-	mu        sync.Mutex
-	m         map[protocol.Snowflake]*presence // online users only
-	published map[protocol.Snowflake]string    // last status this node published
-}
-
+// presence is a user's presence as others see it.
 type presence struct {
 	Status       string          `json:"status"`
 	Activities   json.RawMessage `json:"activities"`
 	ClientStatus json.RawMessage `json:"client_status"`
 }
 
-// statusRank orders statuses for merging a user's sessions: the most
-// present wins. invisible merges as offline: others must not see it.
+// offline is the presence of a user with no session anywhere.
+var offline = presence{Status: "offline", Activities: json.RawMessage("[]"), ClientStatus: json.RawMessage("{}")}
+
+func (p presence) same(q presence) bool {
+	return p.Status == q.Status && bytes.Equal(p.Activities, q.Activities) && bytes.Equal(p.ClientStatus, q.ClientStatus)
+}
+
+// statusRank orders statuses for merging a user's sessions (and then the
+// nodes' contributions): the most present wins. invisible merges as
+// offline: others must not see it.
 var statusRank = map[string]int{"online": 4, "dnd": 3, "idle": 2, "invisible": 1, "offline": 0}
 
-// merge folds a user's sessions into one presence.
+// merge folds a user's sessions on this node into one presence.
 func merge(ss []*session.Session) presence {
-	best := presence{Status: "offline", Activities: json.RawMessage("[]"), ClientStatus: json.RawMessage("{}")}
+	best := offline
 	bestRank := -1
 	for _, s := range ss {
 		p := s.Presence()
@@ -58,31 +58,57 @@ func merge(ss []*session.Session) presence {
 	return best
 }
 
+// contribution is one node's presence for one user: the d of a
+// PRESENCE_UPDATE on the user subject. Seq numbers every contribution a
+// node publishes (1, 2, ...), so a receiver that misses one notices.
+type contribution struct {
+	Node         string          `json:"node"`
+	Seq          uint64          `json:"seq"`
+	Status       string          `json:"status"`
+	Activities   json.RawMessage `json:"activities"`
+	ClientStatus json.RawMessage `json:"client_status"`
+}
+
+func (c *contribution) presence() presence {
+	return presence{Status: c.Status, Activities: c.Activities, ClientStatus: c.ClientStatus}
+}
+
+// localPresence is what this node contributes: per user, the merge of the
+// user's sessions here. mu serialises recompute and publish, so publish
+// order is seq order and a stale merge never overtakes a newer one. Lock
+// order: localPresence.mu → session.Manager.mu → session.Session.mu.
+type localPresence struct {
+	mu        sync.Mutex
+	seq       uint64
+	published map[protocol.Snowflake]presence // non-offline contributions last published
+	closed    bool                            // the node said goodbye; publish nothing more
+}
+
 // OnPresence implements session.Config.OnPresence (and runs after READY and
 // at session end): recompute the user's presence over this node's sessions
-// and publish it when it changed.
+// and publish this node's contribution when it changed.
 func (h *Hub) OnPresence(s *session.Session) { h.publishPresence(s.UserID) }
 
 func (h *Hub) publishPresence(user uint64) {
-	p := merge(h.cfg.Sessions(user))
 	uid := protocol.Snowflake(user)
-	key := p.Status + string(p.Activities)
-	h.presence.mu.Lock()
-	if h.presence.published == nil {
-		h.presence.published = make(map[protocol.Snowflake]string)
+	lp := &h.presence.local
+	lp.mu.Lock()
+	defer lp.mu.Unlock()
+	if lp.closed {
+		return
 	}
-	last, seen := h.presence.published[uid]
-	if (seen && last == key) || (!seen && p.Status == "offline") {
-		h.presence.mu.Unlock()
+	p := merge(h.cfg.Sessions(user))
+	last, seen := lp.published[uid]
+	if (seen && last.same(p)) || (!seen && p.Status == "offline") {
 		return
 	}
 	if p.Status == "offline" {
-		delete(h.presence.published, uid)
+		delete(lp.published, uid)
 	} else {
-		h.presence.published[uid] = key
+		lp.published[uid] = p
 	}
-	h.presence.mu.Unlock()
-	d, err := protocol.Marshal(p)
+	lp.seq++
+	d, err := protocol.Marshal(contribution{Node: h.presence.node, Seq: lp.seq, Status: p.Status, Activities: p.Activities, ClientStatus: p.ClientStatus})
 	if err != nil {
 		return
 	}
@@ -90,30 +116,47 @@ func (h *Hub) publishPresence(user uint64) {
 	if err != nil {
 		return
 	}
+	// A lost publish is repaired by the receivers: the next heartbeat's seq
+	// shows the gap and they ask for a snapshot.
 	if err := h.cfg.Broker.PublishUser(b); err != nil {
 		h.log.Warn("hub: publish presence", "user", user, "err", err)
 	}
 }
 
-// onPresenceEvent records a presence and fans PRESENCE_UPDATE out in every
-// loaded guild the user is in.
-func (h *Hub) onPresenceEvent(ev *guild.Event) {
-	var p presence
-	if err := protocol.Unmarshal(ev.Data, &p); err != nil {
+// presenceOf implements guild.PresenceFunc from the cluster-wide merge.
+func (h *Hub) presenceOf(uid protocol.Snowflake) (json.RawMessage, bool) {
+	p, ok := h.presence.get(uid)
+	// This node's own contribution counts before its echo comes back
+	// through NATS, so a session's GUILD_CREATE always sees its own user.
+	lp := &h.presence.local
+	lp.mu.Lock()
+	if mine, here := lp.published[uid]; here && (!ok || statusRank[mine.Status] > statusRank[p.Status]) {
+		p, ok = mine, true
+	}
+	lp.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	d, err := guild.PresenceUpdate(0, uid, p.Status, p.Activities, p.ClientStatus)
+	if err != nil {
+		return nil, false
+	}
+	return d, true
+}
+
+// presenceChange is a user's new merged presence, to fan out.
+type presenceChange struct {
+	uid protocol.Snowflake
+	p   presence
+}
+
+// fanPresence dispatches PRESENCE_UPDATE for each change in every loaded
+// guild the user is in: one post per guild actor per batch, however many
+// users changed (a node that dies takes thousands with it).
+func (h *Hub) fanPresence(changes []presenceChange) {
+	if len(changes) == 0 {
 		return
 	}
-	uid := ev.ID
-	h.presence.mu.Lock()
-	if old := h.presence.m[uid]; old != nil && old.Status == p.Status && bytes.Equal(old.Activities, p.Activities) {
-		h.presence.mu.Unlock()
-		return
-	}
-	if p.Status == "offline" {
-		delete(h.presence.m, uid)
-	} else {
-		h.presence.m[uid] = &p
-	}
-	h.presence.mu.Unlock()
 	h.mu.Lock()
 	as := make([]*actor, 0, len(h.actors))
 	for _, a := range h.actors {
@@ -122,29 +165,20 @@ func (h *Hub) onPresenceEvent(ev *guild.Event) {
 	h.mu.Unlock()
 	for _, a := range as {
 		a.post(true, func(a *actor) {
-			if a.state == nil || !a.state.HasMember(uid) {
+			if a.state == nil {
 				return
 			}
-			d, err := guild.PresenceUpdate(a.id, uid, p.Status, p.Activities, p.ClientStatus)
-			if err != nil {
-				return
+			for _, c := range changes {
+				if !a.state.HasMember(c.uid) {
+					continue
+				}
+				d, err := guild.PresenceUpdate(a.id, c.uid, c.p.Status, c.p.Activities, c.p.ClientStatus)
+				if err != nil {
+					continue
+				}
+				a.fanout("PRESENCE_UPDATE", d, a.state.Audience("PRESENCE_UPDATE", 0, c.uid), c.uid)
 			}
-			a.fanout("PRESENCE_UPDATE", d, a.state.Audience("PRESENCE_UPDATE", 0, uid), uid)
+			a.lazyPresenceChanges(changes)
 		})
 	}
-}
-
-// presenceOf implements guild.PresenceFunc from the presence table.
-func (h *Hub) presenceOf(uid protocol.Snowflake) (json.RawMessage, bool) {
-	h.presence.mu.Lock()
-	p := h.presence.m[uid]
-	h.presence.mu.Unlock()
-	if p == nil {
-		return nil, false
-	}
-	d, err := guild.PresenceUpdate(0, uid, p.Status, p.Activities, p.ClientStatus)
-	if err != nil {
-		return nil, false
-	}
-	return d, true
 }

@@ -104,7 +104,7 @@ func (h *Hub) onUserEvent(b []byte) {
 		}
 	case "USER_DELETE":
 		h.users.put(ev.ID, nil)
-	case "PRESENCE_UPDATE":
+	case "PRESENCE_UPDATE", "PRESENCE_NODE":
 		h.onPresenceEvent(&ev)
 	case "GUILD_MEMBER_ADD":
 		h.onMemberJoined(ev.GuildID, ev.ID)

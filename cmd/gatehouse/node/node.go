@@ -29,6 +29,9 @@ type Config struct {
 	WorkerID     uint16        // snowflake worker id for generated message ids
 	Logger       *slog.Logger
 	Hub          hub.Config // Store, Broker and Sessions are filled in
+	// LazyLean keeps Hub.LazyAllShifts as given instead of forcing the
+	// literal member-list contract on.
+	LazyLean bool
 }
 
 // Node is a running node.
@@ -48,9 +51,10 @@ func Start(cfg Config) (n *Node, err error) {
 		return nil, errors.New("node: ingest secret is required")
 	}
 	n = &Node{log: cfg.Logger}
+	started := n // the returns below set n to nil
 	defer func() {
 		if err != nil {
-			n.Stop(context.Background())
+			started.Stop(context.Background())
 		}
 	}()
 	if cfg.NATSURL != "" {
@@ -71,6 +75,16 @@ func Start(cfg Config) (n *Node, err error) {
 
 	hc := cfg.Hub
 	hc.Store, hc.Broker, hc.Logger = n.Engine.Store(), n.Engine.Broker(), cfg.Logger
+	if hc.MemberLists == nil {
+		hc.MemberLists = DefaultMemberLists()
+	}
+	// PROTOCOL.md's contract: after every dispatch the client's array is as
+	// long as the list from the ops alone, so every INSERT and DELETE is sent
+	// (the leaner mode, where clients size their array from groups, is
+	// Config.Hub.LazyAllShifts=false for deployments whose clients do that).
+	if !cfg.LazyLean {
+		hc.LazyAllShifts = true
+	}
 	hc.Sessions = func(user uint64) []*session.Session {
 		if n.Server == nil || n.Server.Manager() == nil {
 			return nil
@@ -103,7 +117,9 @@ func Start(cfg Config) (n *Node, err error) {
 		}
 	}
 	sc.Routes = api.Register
-	sc.Ready = n.Engine.Healthy
+	// Ready once this node knows the cluster's presence (else its first
+	// GUILD_CREATEs would miss presences) and while NATS answers.
+	sc.Ready = func() bool { return n.Hub.PresenceWarm() && n.Engine.Healthy() }
 	if sc.Compression == nil {
 		sc.Compression = DefaultCompression()
 	}
