@@ -117,7 +117,7 @@ func (l *loop) idleCheck(c *wsConn, now time.Time, budget *int) {
 	*budget--
 	if err := st.stream.Hibernate(); err != nil {
 		// The stream stays active and usable; try again next tick.
-		l.srv.log.Warn("compact stream did not hibernate", "conn", c.gc.RemoteAddr().String(), "err", err)
+		l.srv.log.Warn("compact stream did not hibernate", "conn", remoteAddr(c.gc), "err", err)
 		return
 	}
 	st.asleep = true

@@ -93,7 +93,7 @@ func (l *loop) writeQueued(c *wsConn) (closeReq bool, code protocol.CloseCode, m
 	l.out = l.out[:0]
 	for i := range frames {
 		if err := l.appendFrame(c, &frames[i]); err != nil {
-			l.srv.log.Error("compress failed", "conn", c.gc.RemoteAddr().String(), "err", err)
+			l.srv.log.Error("compress failed", "conn", remoteAddr(c.gc), "err", err)
 			closeReq, code, msg = true, protocol.CloseUnknownError, "internal compression error"
 			break
 		}
@@ -101,7 +101,7 @@ func (l *loop) writeQueued(c *wsConn) (closeReq bool, code protocol.CloseCode, m
 	}
 	if len(l.out) > 0 {
 		if _, err := c.gc.Write(l.out); err != nil {
-			l.srv.log.Debug("write failed", "conn", c.gc.RemoteAddr().String(), "err", err)
+			l.srv.log.Debug("write failed", "conn", remoteAddr(c.gc), "err", err)
 		}
 	}
 	if cap(l.out) > 1<<20 {
@@ -162,7 +162,7 @@ func (l *loop) closeConn(c *wsConn, code protocol.CloseCode, msg string) {
 	l.writeQueued(c)
 	c.markGone()
 	c.serverCode = code
-	l.srv.log.Info("closing connection", "conn", c.gc.RemoteAddr().String(), "code", int(code), "reason", msg, "session", c.sessionID())
+	l.srv.log.Info("closing connection", "conn", remoteAddr(c.gc), "code", int(code), "reason", msg, "session", c.sessionID())
 	if _, err := c.gc.Write(ws.AppendClose(nil, ws.CloseCode(code), msg)); err != nil {
 		_ = c.gc.Close()
 		return
@@ -179,7 +179,7 @@ func (l *loop) tick(context.Context) error {
 		switch c.phase {
 		case phaseHandshake:
 			if now.After(c.deadline) {
-				l.srv.log.Info("handshake timeout", "conn", c.gc.RemoteAddr().String())
+				l.srv.log.Info("handshake timeout", "conn", remoteAddr(c.gc))
 				c.phase = phaseClosed
 				_ = c.gc.Close()
 			}

@@ -211,7 +211,7 @@ func (s *Server) OnClose(gc gnet.Conn, err error) gnet.Action {
 	}
 	c.dec.Reset()
 	if wasOpen && c.clientCode == 0 && c.serverCode == 0 {
-		s.log.Info("connection dropped", "conn", gc.RemoteAddr().String(), "session", c.sessionID(), "err", err)
+		s.log.Info("connection dropped", "conn", remoteAddr(gc), "session", c.sessionID(), "err", err)
 	}
 	gc.SetContext(nil)
 	return gnet.None

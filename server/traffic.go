@@ -90,7 +90,7 @@ func (s *Server) onEvent(c *wsConn, ev ws.Event) {
 			// Echo the client's code, then close.
 			c.markGone()
 			_, _ = c.gc.Write(ws.AppendClose(nil, ev.Code, ""))
-			s.log.Info("client closed", "conn", c.gc.RemoteAddr().String(), "code", c.clientCode, "reason", string(ev.Payload), "session", c.sessionID())
+			s.log.Info("client closed", "conn", remoteAddr(c.gc), "code", c.clientCode, "reason", string(ev.Payload), "session", c.sessionID())
 		}
 		c.phase = phaseClosed
 		_ = c.gc.Close()
@@ -103,7 +103,7 @@ func (s *Server) onEvent(c *wsConn, ev ws.Event) {
 func (s *Server) handshake(c *wsConn, buf []byte) (int, bool) {
 	n, req, err := ws.ParseUpgrade(buf, ws.UpgradeLimits{MaxHeaderBytes: s.cfg.MaxHeaderBytes})
 	if err != nil {
-		s.log.Info("upgrade rejected", "conn", c.gc.RemoteAddr().String(), "err", err)
+		s.log.Info("upgrade rejected", "conn", remoteAddr(c.gc), "err", err)
 		_, _ = c.gc.Write(ws.RejectResponse(err))
 		c.phase = phaseClosed
 		_ = c.gc.Close()
