@@ -23,7 +23,7 @@ BIN          := bin/gatehouse
 GO_TEST_FLAGS ?= -race -count=1 -timeout 20m
 
 .PHONY: all build run test test-rust test-go check-header header lint bench bench-compress \
-        bench-conn fuzz deps deps-apt deps-rust deps-go clean
+        bench-conn bench-cluster bench-memberlist bench-fanout fuzz deps deps-apt deps-rust deps-go clean
 
 all: build
 
@@ -33,7 +33,9 @@ all: build
 # Rust components and cbindgen, and the Go modules. Idempotent and quiet when done.
 deps: deps-apt deps-rust deps-go
 
-APT_PKGS := pkg-config
+# haproxy: the load balancer the multi-node tests (cmd/gatehouse/clustertest)
+# and bench-cluster put in front of the nodes.
+APT_PKGS := pkg-config haproxy
 deps-apt:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "deps: apt-get install$$missing"; \
@@ -133,7 +135,27 @@ fuzz: $(LINKGO)
 
 ## ---------------------------------------------------------------- benchmarks
 
-bench: bench-compress bench-conn
+# bench is the whole suite (bench/cmd/benchsuite): compress, memberlist,
+# conn + identify, fanout, peers (Centrifugo, installed once from the Go
+# module proxy into bin/peers, and the plain Go baseline), resume and
+# cluster, into bench/results/<date>/ (report.md, results.json, PNGs).
+# About 25 minutes on 2 cores. BENCH_FLAGS=-quick runs a reduced suite;
+# BENCH_FLAGS="-scenarios fanout,resume" runs some scenarios alone.
+BENCH_FLAGS ?=
+bench: build
+	$(GO) build -o bin/loadgen ./bench/cmd/loadgen
+	$(GO) build -o bin/gobaseline ./bench/peers/gobaseline
+	$(GO) run ./bench/cmd/benchsuite -bin $(BIN) -loadgen bin/loadgen -gobaseline bin/gobaseline -out bench/results $(BENCH_FLAGS)
+
+# bench-fanout: one guild of 1k/5k/19k sessions (loadgen processes of at
+# most 10k), messages through the ingest API, per compression mode:
+# deliveries/s, ingest-to-receipt latency, server CPU per delivery; results
+# in bench/results/fanout.{json,md}. About 8 minutes on 2 cores;
+# FANOUTBENCH_FLAGS=-quick does 1k and 5k only.
+FANOUTBENCH_FLAGS ?=
+bench-fanout: build
+	$(GO) build -o bin/loadgen ./bench/cmd/loadgen
+	$(GO) run ./bench/cmd/fanoutbench -bin $(BIN) -loadgen bin/loadgen -out bench/results $(FANOUTBENCH_FLAGS)
 
 # bench-compress also measures libzstd itself: compressbench compiles
 # bench/ref/zstdref.c with cc against the system libzstd into a temp dir.
@@ -141,6 +163,15 @@ bench-compress: deps $(LINKGO)
 	@dpkg -s libzstd-dev >/dev/null 2>&1 || (echo "deps: apt-get install libzstd-dev"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libzstd-dev)
 	$(GO) run ./bench/cmd/compressbench -out bench/results
+
+# bench-memberlist runs the member list's criterion bench (Rust native;
+# it writes target/memberlist-native.json), then times the Rust core
+# through cgo and the pure-Go baseline on the same workload, and writes
+# bench/results/memberlist.{json,md}. About 3 minutes on 2 cores.
+MEMBERLISTBENCH_FLAGS ?=
+bench-memberlist: deps $(LINKGO)
+	MEMBERLIST_BENCH_JSON=$(CURDIR)/target/memberlist-native.json $(CARGO) bench --locked -p gatehouse-core --bench memberlist
+	$(GO) run ./bench/cmd/memberlistbench -rust target/memberlist-native.json -out bench/results $(MEMBERLISTBENCH_FLAGS)
 
 # bench-conn holds 1k/5k/19k idle identified sessions per compression mode
 # on the built gateway with separate loadgen processes, then runs an
@@ -150,6 +181,15 @@ CONNBENCH_FLAGS ?=
 bench-conn: build
 	$(GO) build -o bin/loadgen ./bench/cmd/loadgen
 	$(GO) run ./bench/cmd/connbench -bin $(BIN) -loadgen bin/loadgen -out bench/results $(CONNBENCH_FLAGS)
+
+# bench-cluster runs the built gateway as 1 and then 3 processes on a
+# 3-server NATS cluster behind haproxy, one guild spanning every node:
+# delivery latency (same node vs cross-node), deliveries/s and NATS messages
+# per guild event; results in bench/results/cluster.{json,md}. About 2
+# minutes on 2 cores.
+CLUSTERBENCH_FLAGS ?=
+bench-cluster: build
+	$(GO) run ./bench/cmd/clusterbench -bin $(BIN) -out bench/results $(CLUSTERBENCH_FLAGS)
 
 ## ---------------------------------------------------------------- clean
 

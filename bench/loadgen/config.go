@@ -51,7 +51,32 @@ type Config struct {
 	MaxZstdWindow uint64
 	// TickInterval drives heartbeats and timeouts. Default 100 ms.
 	TickInterval time.Duration
+
+	// Protocol is "gateway" (the default: Discord's gateway protocol) or
+	// "centrifugo" (Centrifugo's JSON client protocol: connect, subscribe
+	// to Channel, receive publications), so the same load generator
+	// measures a peer server doing the same work.
+	Protocol string
+	// Channel is the Centrifugo channel every connection subscribes to.
+	// Default "bench".
+	Channel string
+	// Resume makes a session that gets op 7, or loses its TCP connection
+	// without a close frame, or is dropped by DropAll, reconnect and send
+	// op 6 Resume with its last seq, as clients do. Without it op 7 and a
+	// drop are errors. Gateway protocol only.
+	Resume bool
+	// TrackMessages is how many tagged messages per class are tracked one
+	// by one (deliveries and the slowest delivery of each), so a run can
+	// say whether every message reached every session. 0 tracks none;
+	// latency histograms are kept either way. See latency.go.
+	TrackMessages int
 }
+
+// Wire protocols the load generator speaks.
+const (
+	ProtocolGateway    = "gateway"
+	ProtocolCentrifugo = "centrifugo"
+)
 
 // compressMode is the parsed Compress.
 type compressMode uint8
@@ -99,6 +124,12 @@ func (c Config) withDefaults() Config {
 	if c.UserBase == 0 {
 		c.UserBase = 1_000_000
 	}
+	if c.Protocol == "" {
+		c.Protocol = ProtocolGateway
+	}
+	if c.Channel == "" {
+		c.Channel = "bench"
+	}
 	return c
 }
 
@@ -109,7 +140,7 @@ type target struct {
 	reqPath string // path?query of the upgrade request
 }
 
-func parseTarget(raw, compress string) (target, error) {
+func parseTarget(raw, compress, protocol string) (target, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return target{}, fmt.Errorf("loadgen: --url: %w", err)
@@ -119,6 +150,16 @@ func parseTarget(raw, compress string) (target, error) {
 	}
 	if u.Port() == "" {
 		return target{}, errors.New("loadgen: --url needs an explicit port")
+	}
+	if protocol == ProtocolCentrifugo {
+		p := u.EscapedPath()
+		if p == "" || p == "/" {
+			p = "/connection/websocket"
+		}
+		if u.RawQuery != "" {
+			p += "?" + u.RawQuery
+		}
+		return target{addr: u.Host, host: u.Host, reqPath: p}, nil
 	}
 	q := u.Query()
 	if !q.Has("v") {

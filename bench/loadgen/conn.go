@@ -18,6 +18,7 @@ const (
 	phaseIdentifyWait              // Hello in, Identify held for the barrier
 	phaseReadyWait                 // Identify sent, waiting for READY
 	phaseRetryWait                 // op 9 answered the Identify; a new one goes at retryAt
+	phaseResumeWait                // Resume sent on a new connection, waiting for RESUMED
 	phaseReady                     // identified: heartbeating and counting dispatches
 	phaseClosed                    // closing or closed; nothing more is sent
 )
@@ -35,6 +36,11 @@ type conn struct {
 	resolved  bool // counted once, in ready or failed
 	closeSeen bool // the server sent a close frame
 	closeSent bool // we sent one
+	// wantResume: this connection is being dropped (op 7, DropAll, lost
+	// TCP) and its session should resume on a new one.
+	wantResume bool
+	back       bool  // a resume connection that got RESUMED (or READY after op 9)
+	attempt    uint8 // 0 for a first connection, else which resume attempt
 
 	key     [16]byte // Sec-WebSocket-Key
 	dialAt  int64
@@ -43,9 +49,11 @@ type conn struct {
 	hbEvery int64 // heartbeat interval from Hello, ns
 	hbDue   int64
 	retryAt int64
+	dropAt  int64  // when the session lost its connection, while resuming
 	seq     uint64 // last dispatch s
 
 	sessionID string // from READY, for resume
+	left      []byte // an unfinished frame from the last read (OnTraffic)
 	dec       ws.ClientDecoder
 	inf       inflater // nil without transport compression
 }

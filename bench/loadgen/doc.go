@@ -11,6 +11,11 @@
 // decoded with compress/zlib and zstd-stream with klauspost's zstd, one
 // decoder per connection fed message by message.
 //
+// It also speaks Centrifugo's JSON client protocol (Config.Protocol,
+// centrifugo.go), so peers are measured with the same client; times tagged
+// messages from send to receipt (latency.go); and, with Config.Resume,
+// resumes sessions after op 7 or a lost connection (resume.go).
+//
 // Timers: gnet's ticker goroutine schedules one tick task per event loop per
 // TickInterval (EventLoop.Execute); the task advances that loop's heartbeat
 // wheel and, during setup, sweeps setup deadlines. Connections are touched

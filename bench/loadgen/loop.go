@@ -28,6 +28,7 @@ type loop struct {
 	tickFn   gnet.RunnableFunc
 	idFn     gnet.RunnableFunc
 	closeFn  gnet.RunnableFunc
+	dropFn   gnet.RunnableFunc
 }
 
 func newLoop(r *Runner, el gnet.EventLoop, seed uint64) *loop {
@@ -37,6 +38,7 @@ func newLoop(r *Runner, el gnet.EventLoop, seed uint64) *loop {
 	l.tickFn = l.tick
 	l.idFn = l.releaseIdentify
 	l.closeFn = l.closeAll
+	l.dropFn = l.dropAll
 	return l
 }
 
@@ -84,12 +86,15 @@ func (l *loop) tick(context.Context) error {
 		clear(l.retries[len(keep):])
 		l.retries = keep
 	}
-	if !l.r.setupFinished() && now-l.lastScan >= 1e9 {
+	if (!l.r.setupFinished() || l.r.c.resuming.Load() > 0) && now-l.lastScan >= 1e9 {
 		l.lastScan = now
 		limit := int64(l.r.cfg.SetupTimeout)
 		l.each(func(c *conn) {
-			if !c.resolved && now-c.dialAt > limit {
+			switch {
+			case !c.resolved && now-c.dialAt > limit:
 				c.fail(ErrTimeout)
+			case c.attempt > 0 && !c.back && now-c.dialAt > limit:
+				c.close() // a stuck resume attempt: try again (afterClose)
 			}
 		})
 	}

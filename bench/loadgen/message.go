@@ -68,6 +68,10 @@ func (c *conn) onMessage(payload []byte, now int64) {
 	r := c.lp.r
 	r.c.messages.Add(1)
 	r.c.bytesIn.Add(int64(len(payload)))
+	if r.centrifugo {
+		c.onCentrifugo(payload, now)
+		return
+	}
 	data := payload
 	if c.inf != nil {
 		out, err := c.inf.Inflate(c.lp.msg[:0], payload)
@@ -98,6 +102,15 @@ func (c *conn) onMessage(payload []byte, now int64) {
 	case protocol.OpDispatch:
 		c.onDispatch(&env, data, now)
 	case protocol.OpReconnect:
+		if r.cfg.Resume && c.sessionID != "" && (c.phase == phaseReady || c.phase == phaseResumeWait) {
+			// As clients do: drop this connection and resume on a new one.
+			r.c.reconnects.Add(1)
+			if c.attempt == 0 || c.back {
+				c.wantResume, c.dropAt = true, now
+			}
+			c.close()
+			return
+		}
 		r.c.errs[ErrReconnect].Add(1)
 	case protocol.OpInvalidSession:
 		c.onInvalidSession(now)
@@ -127,6 +140,10 @@ func (c *conn) onHello(d []byte, now int64) {
 	c.hbEvery = h.HeartbeatInterval * int64(time.Millisecond)
 	c.hbDue = now + int64(c.lp.rng.Float64()*float64(c.hbEvery))
 	c.lp.hb.add(c)
+	if c.sessionID != "" {
+		c.resume(now)
+		return
+	}
 	if r.cfg.IdentifyBarrier && !r.released.Load() {
 		c.phase = phaseIdentifyWait
 		return
@@ -146,13 +163,18 @@ func (c *conn) onDispatch(env *envelope, data []byte, now int64) {
 		r.c.errs[ErrSeqGap].Add(1)
 	}
 	c.seq = *env.S
-	if *env.T == "READY" {
+	switch {
+	case *env.T == "READY":
 		c.onReady(env.D, data, now)
 		return
-	}
-	if c.phase != phaseReady {
+	case c.phase == phaseResumeWait && *env.T == "RESUMED":
+		c.onResumed(now)
+		return
+	case c.phase != phaseReady && c.phase != phaseResumeWait:
 		c.fail(ErrOrder)
+		return
 	}
+	r.noteTagged(env.D, now)
 }
 
 // onReady validates READY: the whole payload must be valid JSON (checked
@@ -180,6 +202,11 @@ func (c *conn) onReady(d, data []byte, now int64) {
 	}
 	c.sessionID = rf.SessionID
 	c.phase = phaseReady
+	r.noteResumeAddr(rf.ResumeGatewayURL)
+	if c.attempt > 0 {
+		// A resume refused with op 9 ended in a fresh session.
+		c.back = true
+	}
 	r.helloToReady.Record(time.Duration(now - c.helloAt))
 	r.identifyToReady.Record(time.Duration(now - c.identAt))
 	r.dialToReady.Record(time.Duration(now - c.dialAt))
@@ -195,6 +222,15 @@ func (c *conn) onReady(d, data []byte, now int64) {
 func (c *conn) onInvalidSession(now int64) {
 	r := c.lp.r
 	r.c.errs[ErrInvalidSession].Add(1)
+	if c.phase == phaseResumeWait {
+		// The session is gone: what it missed is lost. Start a new one on
+		// this socket, as clients do.
+		r.c.resumeFailed.Add(1)
+		r.c.resuming.Add(-1)
+		c.sessionID, c.seq = "", 0
+		c.identify(now)
+		return
+	}
 	if c.phase != phaseReadyWait {
 		c.resolve(false)
 		c.close()

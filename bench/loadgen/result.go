@@ -10,6 +10,7 @@ import (
 // Result is what one load generator process reports.
 type Result struct {
 	URL             string  `json:"url"`
+	Protocol        string  `json:"protocol"`
 	Conns           int     `json:"conns"`
 	Compress        string  `json:"compress"`
 	Rate            float64 `json:"rate"`
@@ -32,6 +33,11 @@ type Result struct {
 
 	// Process is this load generator's own memory once setup was done.
 	Process ProcessMem `json:"process"`
+
+	// Deliveries are the tagged messages received, per class (latency.go).
+	Deliveries []ClassResult `json:"deliveries,omitempty"`
+	// Resume is set when sessions resume (Config.Resume).
+	Resume *ResumeResult `json:"resume,omitempty"`
 }
 
 // Storm is the identify storm's throughput.
@@ -76,13 +82,15 @@ func VmRSS(pid int) uint64 {
 // result assembles the Result (before teardown).
 func (r *Runner) result() Result {
 	res := Result{
-		URL: r.cfg.URL, Conns: r.cfg.Conns, Compress: r.cfg.Compress, Rate: r.cfg.Rate,
+		URL: r.cfg.URL, Protocol: r.cfg.Protocol, Conns: r.cfg.Conns, Compress: r.cfg.Compress, Rate: r.cfg.Rate,
 		UserBase: r.cfg.UserBase, IdentifyBarrier: r.cfg.IdentifyBarrier, EventLoops: r.cfg.EventLoops,
 		Stats:           r.Stats(),
 		HelloToReady:    r.helloToReady.Summary(),
 		IdentifyToReady: r.identifyToReady.Summary(),
 		DialToReady:     r.dialToReady.Summary(),
 		Process:         r.setupMem,
+		Deliveries:      r.classResults(),
+		Resume:          r.resumeResult(),
 	}
 	if res.Compress == "" {
 		res.Compress = "none"

@@ -55,7 +55,11 @@ type counters struct {
 	hbSent     atomic.Int64
 	acks       atomic.Int64
 	bytesIn    atomic.Int64 // WebSocket payload bytes as received (compressed)
-	errs       [numErrKinds]atomic.Int64
+	// Resume (Config.Resume): op 7s, DropAll closes, drops without a close
+	// frame, resume dials, RESUMEDs, sessions that could not resume.
+	reconnects, forcedDrops, disconnects, resumeDials, resumed, resumeFailed atomic.Int64
+	resuming                                                                 atomic.Int64 // dropped, not back nor given up
+	errs                                                                     [numErrKinds]atomic.Int64
 
 	mu         sync.Mutex
 	closeCodes map[int]int64
@@ -87,6 +91,11 @@ type Stats struct {
 	BytesIn        int64            `json:"bytes_in"`
 	Errors         map[string]int64 `json:"errors"`      // by ErrKind name, non-zero only
 	CloseCodes     map[string]int64 `json:"close_codes"` // close codes the server sent
+	// Tagged is deliveries of tagged messages (latency.go) per class.
+	Tagged map[string]int64 `json:"tagged,omitempty"`
+	// Resumed counts RESUMEDs; Resuming sessions dropped and not back yet.
+	Resumed  int64 `json:"resumed,omitempty"`
+	Resuming int64 `json:"resuming,omitempty"`
 }
 
 // ErrorTotal is the sum of every error kind.
@@ -105,6 +114,7 @@ func (c *counters) snapshot(conns int) Stats {
 		Failed: c.failed.Load(), Messages: c.messages.Load(), Dispatches: c.dispatches.Load(),
 		HeartbeatsSent: c.hbSent.Load(), HeartbeatAcks: c.acks.Load(), BytesIn: c.bytesIn.Load(),
 		Errors: map[string]int64{}, CloseCodes: map[string]int64{},
+		Resumed: c.resumed.Load(), Resuming: c.resuming.Load(),
 	}
 	for k := range c.errs {
 		if v := c.errs[k].Load(); v != 0 {

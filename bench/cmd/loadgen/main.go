@@ -45,6 +45,11 @@ func run() error {
 	sources := flag.String("source-addrs", "", "local addresses to dial from, round robin: 127.0.0.2,127.0.0.3 or 127.0.0.2-127.0.0.9")
 	hold := flag.Duration("hold", 10*time.Second, "how long to hold the sessions after setup; negative: until SIGINT/SIGTERM")
 	grace := flag.Duration("close-grace", 5*time.Second, "at the end, how long to wait for the server to answer close 1000 before dropping the sockets")
+	flag.StringVar(&cfg.Protocol, "protocol", "gateway", "gateway (Discord's gateway protocol) or centrifugo (Centrifugo's JSON client protocol)")
+	flag.StringVar(&cfg.Channel, "channel", "bench", "centrifugo: the channel every connection subscribes to")
+	flag.BoolVar(&cfg.Resume, "resume", false, "resume after op 7, a dropped connection, or SIGUSR1 (which drops every connection at once)")
+	flag.IntVar(&cfg.TrackMessages, "track-messages", 0, "tagged messages per class to count one by one (see bench/loadgen/latency.go)")
+	progressJSON := flag.Duration("progress-json", 0, "also print a JSON progress line on stdout at this interval (0: none)")
 	jsonOut := flag.String("json-out", "", "write the result as JSON to this file")
 	progress := flag.Duration("progress", time.Second, "progress line interval on stderr (0: none)")
 	flag.Parse()
@@ -73,6 +78,12 @@ func run() error {
 	if *progress > 0 {
 		go report(ctx, r, *progress)
 	}
+	if *progressJSON > 0 {
+		go reportJSON(ctx, r, *progressJSON)
+	}
+	if cfg.Resume {
+		go dropOnSignal(ctx, r)
+	}
 	setupErr := r.WaitSetup(ctx)
 	if setupErr == nil {
 		st := r.Stats()
@@ -98,6 +109,10 @@ func run() error {
 		}
 	}
 	emit(map[string]any{"event": "done", "ready": res.Stats.Ready, "failed": res.Stats.Failed, "errors": res.Stats.Errors})
+	if rr := res.Resume; rr != nil {
+		fmt.Fprintf(os.Stderr, "loadgen: resume: %d op 7, %d dropped, %d lost, %d resumed, %d failed, all back in %.2fs, drop→RESUMED p50 %.0fµs p99 %.0fµs\n",
+			rr.Reconnects, rr.ForcedDrops, rr.Disconnects, rr.Resumed, rr.Failed, rr.AllBackSeconds, rr.Took.P50US, rr.Took.P99US)
+	}
 	fmt.Fprintf(os.Stderr, "loadgen: %d/%d READY, %d failed, errors %v, setup %.2fs (%.0f READY/s), hello→READY p50 %.0fµs p99 %.0fµs\n",
 		res.Stats.Ready, cfg.Conns, res.Stats.Failed, res.Stats.Errors, res.SetupSeconds, res.ReadyPerSec,
 		res.HelloToReady.P50US, res.HelloToReady.P99US)
@@ -129,6 +144,41 @@ func report(ctx context.Context, r *loadgen.Runner, every time.Duration) {
 			lastMsgs, last = s.Messages, now
 			fmt.Fprintf(os.Stderr, "loadgen: up %d/%d ready %d failed %d events/s %.0f heartbeats %d/%d acked errors %d\n",
 				s.Open, s.Conns, s.Ready, s.Failed, rate, s.HeartbeatAcks, s.HeartbeatsSent, s.ErrorTotal())
+		}
+	}
+}
+
+// reportJSON prints the live counters as a JSON line on stdout every
+// interval, for a driving process that waits on deliveries.
+func reportJSON(ctx context.Context, r *loadgen.Runner, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s := r.Stats()
+			emit(map[string]any{"event": "progress", "ready": s.Ready, "failed": s.Failed, "open": s.Open,
+				"dispatches": s.Dispatches, "tagged": s.Tagged, "resumed": s.Resumed, "resuming": s.Resuming,
+				"errors": s.ErrorTotal()})
+		}
+	}
+}
+
+// dropOnSignal drops every connection at once on each SIGUSR1; the
+// sessions then resume (--resume).
+func dropOnSignal(ctx context.Context, r *loadgen.Runner) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGUSR1)
+	defer signal.Stop(ch)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ch:
+			fmt.Fprintln(os.Stderr, "loadgen: SIGUSR1: dropping every connection")
+			r.DropAll()
 		}
 	}
 }

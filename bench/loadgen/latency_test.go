@@ -1,0 +1,94 @@
+package loadgen
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestTagRoundTrip checks that a tag made by Tag is found again inside a
+// message, whatever surrounds it.
+func TestTagRoundTrip(t *testing.T) {
+	sent := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC).UnixNano()
+	tag := Tag(3, 41, sent)
+	msg := []byte(`{"t":"MESSAGE_CREATE","s":9,"op":0,"d":{"content":"hi","nonce":"` + tag + `","id":"1"}}`)
+	class, index, got, ok := parseTag(msg)
+	if !ok || class != 3 || index != 41 || got != sent {
+		t.Fatalf("parseTag = %d %d %d %v, want 3 41 %d true", class, index, got, ok, sent)
+	}
+}
+
+// TestParseTagRejects checks that malformed or foreign nonces are not
+// counted as deliveries.
+func TestParseTagRejects(t *testing.T) {
+	for _, msg := range []string{
+		`{"nonce":"12345"}`,
+		`{"nonce":"gh:8:1:100"}`,                  // class out of range
+		`{"nonce":"gh:1:1"}`,                      // no time
+		`{"nonce":"gh:1:x:100"}`,                  // not a number
+		`{"nonce":"gh:1:1:100x"}`,                 // trailing junk
+		`{"nonce":"gh:1:1:100`,                    // unterminated
+		`{"nonce":"gh:1:1:99999999999999999999"}`, // overflow
+		`{"content":"no nonce"}`,
+	} {
+		if c, i, s, ok := parseTag([]byte(msg)); ok {
+			t.Errorf("parseTag(%s) = %d %d %d, want rejected", msg, c, i, s)
+		}
+	}
+}
+
+// TestClassStats records deliveries of tracked and untracked messages and
+// checks counts, the slowest delivery per message and first/last times.
+func TestClassStats(t *testing.T) {
+	r := &Runner{}
+	for i := range r.classes {
+		r.classes[i].count = make([]atomic.Uint32, 2)
+		r.classes[i].slowest = make([]atomic.Int64, 2)
+	}
+	c := &r.classes[1]
+	c.record(0, 1000, 1500) // 500 ns
+	c.record(0, 1000, 3000) // 2000 ns
+	c.record(1, 2000, 2100) // 100 ns
+	c.record(5, 2000, 2200) // untracked index: histogram only
+	res := r.classResults()
+	if len(res) != 1 || res[0].Class != 1 || res[0].Count != 4 {
+		t.Fatalf("class results %+v", res)
+	}
+	cr := res[0]
+	if cr.FirstUnixNS != 1500 || cr.LastUnixNS != 3000 {
+		t.Fatalf("first %d last %d, want 1500 3000", cr.FirstUnixNS, cr.LastUnixNS)
+	}
+	want := [][3]int64{{0, 2, 2000}, {1, 1, 100}}
+	if len(cr.Messages) != 2 || cr.Messages[0] != want[0] || cr.Messages[1] != want[1] {
+		t.Fatalf("messages %v, want %v", cr.Messages, want)
+	}
+	if cr.Latency.MaxNS != 2000 || cr.Latency.MinNS != 100 {
+		t.Fatalf("latency min %d max %d", cr.Latency.MinNS, cr.Latency.MaxNS)
+	}
+}
+
+// TestCDF checks the cumulative distribution ends at 1, never decreases
+// and stays within the recorded range.
+func TestCDF(t *testing.T) {
+	var h Histogram
+	for i := 1; i <= 1000; i++ {
+		h.Record(time.Duration(i) * time.Microsecond)
+	}
+	s := h.Summary()
+	cdf := s.CDF()
+	if len(cdf) == 0 || cdf[len(cdf)-1].Fraction != 1 {
+		t.Fatalf("cdf ends at %+v", cdf[len(cdf)-1])
+	}
+	for i := 1; i < len(cdf); i++ {
+		if cdf[i].US < cdf[i-1].US || cdf[i].Fraction < cdf[i-1].Fraction {
+			t.Fatalf("cdf not monotonic at %d: %+v %+v", i, cdf[i-1], cdf[i])
+		}
+	}
+	if last := cdf[len(cdf)-1].US; last > 1000 {
+		t.Fatalf("cdf goes past the max: %v µs", last)
+	}
+	var empty HistSummary
+	if empty.CDF() != nil {
+		t.Fatal("empty summary has a CDF")
+	}
+}
