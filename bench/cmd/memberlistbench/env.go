@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"os"
-	"os/exec"
 	"runtime"
 	"strings"
 	"time"
+
+	"gatehouse/bench/benchenv"
 )
 
 // Env says where and from what the figures came.
@@ -32,57 +32,12 @@ func collectEnv(args []string) Env {
 	}
 	return Env{
 		Command: cmd,
-		Commit:  commit(),
+		Commit:  benchenv.Commit(),
 		Date:    time.Now().UTC().Format("2006-01-02 15:04 MST"),
-		CPU:     cpuModel(),
+		CPU:     benchenv.CPUModel(),
 		Cores:   runtime.NumCPU(),
 		Go:      runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH,
-		Rustc:   output("rustc", "--version"),
-		Load:    loadAvg(),
+		Rustc:   benchenv.Output("rustc", "--version"),
+		Load:    benchenv.LoadAvg(),
 	}
-}
-
-// commit is the short hash of HEAD, marked when the working tree (the
-// results folder excluded) differs from it.
-func commit() string {
-	c := output("git", "rev-parse", "--short", "HEAD")
-	if c == "" {
-		return "uncommitted"
-	}
-	if output("git", "status", "--porcelain", "--", ".", ":!bench/results") != "" {
-		c += " (with uncommitted changes)"
-	}
-	return c
-}
-
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
-}
-
-func output(name string, args ...string) string {
-	out, err := exec.Command(name, args...).Output()
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(b))
-	return strings.Join(f[:min(3, len(f))], " ")
 }
