@@ -27,20 +27,25 @@ type drop struct {
 // it goes. Memberships newer than it (a member written through with a
 // higher revision, or a join after the delete) stay. It only registers the
 // drop; the caller runs finishDrop after releasing mu. Lock held.
+//
+// When this delete (or a newer one) is already applied, it returns the
+// drop still being walked for g, if any, so the caller helps finish it:
+// a write-through delete whose watch entry got there first must still
+// return with the members gone, not while the watch goroutine walks.
 func (d *directory) dropGuild(g protocol.Snowflake, rev uint64, watch bool) *drop {
 	if p, ok := d.pendGuild[g]; ok && rev <= p {
-		return nil
+		return d.drops[g]
 	}
 	if !watch {
 		if rev <= d.guildPos {
-			return nil
+			return d.drops[g]
 		}
 		d.pendGuild[g] = rev
 		d.guildQ.push(pendRef{kind: pendKindGuild, ref: memberRef{guild: g}, rev: rev})
 	}
 	dr := d.drops[g]
 	if dr != nil && rev <= dr.rev {
-		return nil
+		return dr
 	}
 	r := d.rosters[g]
 	if dr == nil && r == nil {
