@@ -56,6 +56,7 @@ func serve(args []string) error {
 	drainBatch := fs.Int("drain-batch", 100, "sessions sent op 7 per --drain-interval while draining")
 	drainInterval := fs.Duration("drain-interval", 200*time.Millisecond, "pause between op 7 batches while draining")
 	drainTimeout := fs.Duration("drain-timeout", time.Minute, "longest wait for sessions to leave before exiting")
+	pprofAddr := fs.String("pprof-addr", "", "serve net/http/pprof on this address (off by default; keep it private)")
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
@@ -65,6 +66,9 @@ func serve(args []string) error {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	if err := startPprof(*pprofAddr, log); err != nil {
+		return fmt.Errorf("--pprof-addr: %w", err)
+	}
 
 	sec := *secret
 	if sec == "" {

@@ -33,6 +33,19 @@ type memberIn struct {
 // record the cache does not hold still leaves its tombstone (OpNone).
 // A value that does not decode returns an error and changes nothing.
 func (s *State) Apply(c Change) (Result, error) {
+	res, err := s.apply(c)
+	if res.Op != OpNone {
+		s.gen++
+	}
+	return res, err
+}
+
+// Gen counts the changes Apply has made: equal values mean the cache has
+// not changed in between, so answers computed from it (who may view a
+// channel, say) still hold.
+func (s *State) Gen() uint64 { return s.gen }
+
+func (s *State) apply(c Change) (Result, error) {
 	res := Result{Kind: c.Kind, ID: c.ID}
 	if c.Rev <= s.floor {
 		return res, nil

@@ -32,6 +32,8 @@ type State struct {
 
 	sortedRoles    []*Role // cache; nil when stale
 	sortedChannels []*Channel
+
+	gen uint64 // changes applied (Gen)
 }
 
 type tombKey struct {

@@ -30,7 +30,7 @@ type actor struct {
 
 	state    *guild.State // nil until loaded, or when the guild does not exist
 	snapRev  uint64
-	sessions map[*session.Session]struct{}
+	sessions *recipients
 	sub      broker.Subscription
 	stopW    func()
 	watchQ   []timedChange // watch changes waiting for their event
@@ -48,7 +48,7 @@ func newActor(h *Hub, id protocol.Snowflake) *actor {
 		h: h, id: id,
 		mbox:     make(chan func(*actor), h.cfg.MailboxSize),
 		done:     make(chan struct{}),
-		sessions: make(map[*session.Session]struct{}),
+		sessions: newRecipients(),
 	}
 }
 
@@ -115,7 +115,7 @@ func (a *actor) run() {
 			fn(a)
 		case now := <-tick.C:
 			a.flushWatch(now, false)
-			if len(a.sessions) == 0 {
+			if a.sessions.len() == 0 {
 				if a.idleFrom.IsZero() {
 					a.idleFrom = now
 				} else if now.Sub(a.idleFrom) > a.h.cfg.Linger && a.h.retire(a) {
@@ -204,7 +204,7 @@ func recipient(s *session.Session) guild.Recipient {
 // fanout dispatches d to every local session the audience admits, except
 // skip (0 for none). d is shared by every recipient.
 func (a *actor) fanout(t string, d []byte, aud *guild.Audience, skip protocol.Snowflake) {
-	for s := range a.sessions {
+	for _, s := range a.sessions.candidates(t) {
 		if skip != 0 && protocol.Snowflake(s.UserID) == skip {
 			continue
 		}
@@ -219,7 +219,7 @@ func (a *actor) attach(s *session.Session) {
 	if a.state == nil || a.state.Deleted() || !a.state.HasMember(protocol.Snowflake(s.UserID)) {
 		return
 	}
-	if _, ok := a.sessions[s]; ok {
+	if a.sessions.has(s) {
 		return
 	}
 	if s.Shard[1] > 1 && protocol.ShardOf(a.id, s.Shard[1]) != s.Shard[0] {
@@ -233,7 +233,7 @@ func (a *actor) attach(s *session.Session) {
 		a.h.log.Error("hub: GUILD_CREATE", "guild", a.id, "err", err)
 		return
 	}
-	a.sessions[s] = struct{}{}
+	a.sessions.add(s)
 	s.Dispatch("GUILD_CREATE", d)
 }
 
@@ -242,7 +242,7 @@ func (a *actor) attach(s *session.Session) {
 // OnSessionEnd no longer knows to detach it from this guild.
 func (a *actor) join(s *session.Session) {
 	a.attach(s)
-	if _, ok := a.sessions[s]; !ok {
+	if !a.sessions.has(s) {
 		return
 	}
 	if !a.h.joined(s, a.id) {
@@ -252,6 +252,6 @@ func (a *actor) join(s *session.Session) {
 
 // detach removes a session.
 func (a *actor) detach(s *session.Session) {
-	delete(a.sessions, s)
+	a.sessions.remove(s)
 	a.lazyForget(s)
 }

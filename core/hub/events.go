@@ -5,6 +5,7 @@ import (
 
 	"gatehouse/core/guild"
 	"gatehouse/core/protocol"
+	"gatehouse/core/session"
 )
 
 // kindOf maps a state event to the record kind it changes.
@@ -36,7 +37,10 @@ func (a *actor) onEvent(ev *guild.Event) {
 		a.dispatchMessage(ev)
 		return
 	case "MESSAGE_DELETE", "TYPING_START":
-		a.fanout(ev.Type, ev.Data, a.state.Audience(ev.Type, ev.ChannelID, 0), 0)
+		aud := a.state.Audience(ev.Type, ev.ChannelID, 0)
+		for _, sess := range a.sessions.viewers(a.state, ev.Type, ev.ChannelID, aud) {
+			sess.Dispatch(ev.Type, ev.Data)
+		}
 		return
 	case "GUILD_MEMBERS_SYNC":
 		// A bulk load: members arrive through the watch; apply them now.
@@ -135,7 +139,7 @@ func (a *actor) dispatchChannel(t string, res guild.Result) error {
 	if before != nil {
 		audBefore = s.ChannelAudience(del, before, 0)
 	}
-	for sess := range a.sessions {
+	for _, sess := range a.sessions.candidates(update) {
 		r := recipient(sess)
 		sawBefore := audBefore != nil && audBefore.Admits(r)
 		seesAfter := audAfter != nil && audAfter.Admits(r)
@@ -186,13 +190,17 @@ func (a *actor) dispatchMember(t string, res guild.Result) error {
 		if err != nil {
 			return err
 		}
-		for sess := range a.sessions {
+		var leaving []*session.Session
+		for _, sess := range a.sessions.sessions() {
 			if protocol.Snowflake(sess.UserID) == uid {
-				sess.Dispatch("GUILD_DELETE", gone)
-				delete(a.sessions, sess)
-				a.lazyForget(sess)
-				a.h.left(sess, a.id)
+				leaving = append(leaving, sess)
 			}
+		}
+		for _, sess := range leaving {
+			sess.Dispatch("GUILD_DELETE", gone)
+			a.sessions.remove(sess)
+			a.lazyForget(sess)
+			a.h.left(sess, a.id)
 		}
 	}
 	return nil
@@ -204,10 +212,11 @@ func (a *actor) guildGone() {
 	if err != nil {
 		return
 	}
-	for sess := range a.sessions {
+	all := a.sessions.sessions()
+	a.sessions = newRecipients()
+	for _, sess := range all {
 		sess.Dispatch("GUILD_DELETE", gone)
 		a.h.left(sess, a.id)
-		delete(a.sessions, sess)
 		a.lazyForget(sess)
 	}
 }
@@ -223,11 +232,8 @@ func (a *actor) dispatchMessage(ev *guild.Event) {
 		return
 	}
 	var blank []byte
-	for sess := range a.sessions {
+	for _, sess := range a.sessions.viewers(a.state, ev.Type, ev.ChannelID, aud) {
 		r := recipient(sess)
-		if !aud.Admits(r) {
-			continue
-		}
 		if guild.MessageContentVisible(r.UserID, r.Intents, &meta) {
 			sess.Dispatch(ev.Type, ev.Data)
 			continue

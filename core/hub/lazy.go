@@ -413,7 +413,7 @@ func (a *actor) lazyResubscribe(s *session.Session) {
 		chunks []int
 		rep    *guild.Channel
 	}
-	if _, attached := a.sessions[s]; !attached {
+	if !a.sessions.has(s) {
 		a.lazyForget(s)
 		return
 	}

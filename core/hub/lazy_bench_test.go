@@ -25,7 +25,7 @@ func BenchmarkLazyPresence(b *testing.B) {
 				req := []lazyChannelReq{{ch: 201, chunks: []int{0}}}
 				for i := range 100 {
 					s := &session.Session{ID: fmt.Sprint("b", i), UserID: uint64(1 + i%propClients)}
-					w.a.sessions[s] = struct{}{}
+					w.a.sessions.add(s)
 					w.a.lazyRequest(s, req)
 				}
 				before := w.h.LazyStats()

@@ -143,7 +143,7 @@ func newPropWorld(t testing.TB, seed uint64, members int, allShifts bool) *propW
 		c := &propClient{s: &session.Session{ID: "s" + strconv.Itoa(int(uid)), UserID: uint64(uid)},
 			lists: lazyclient.Lists{}, held: map[string][]int{}}
 		w.cls = append(w.cls, c)
-		w.a.sessions[c.s] = struct{}{}
+		w.a.sessions.add(c.s)
 	}
 	z.deps.send = w.receive
 	return w

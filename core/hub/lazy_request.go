@@ -110,7 +110,7 @@ func (h *Hub) LazyRequest(s *session.Session, d []byte) error {
 		return nil // not a guild of this session
 	}
 	a.post(false, func(a *actor) {
-		if _, ok := a.sessions[s]; !ok || a.state == nil {
+		if !a.sessions.has(s) || a.state == nil {
 			return
 		}
 		a.lazyRequest(s, chans)

@@ -71,7 +71,7 @@ func (h *Hub) RequestMembers(s *session.Session, d []byte) error {
 		return nil // not a guild of this session: Discord answers nothing
 	}
 	a.post(false, func(a *actor) {
-		if _, ok := a.sessions[s]; !ok || a.state == nil {
+		if !a.sessions.has(s) || a.state == nil {
 			return
 		}
 		err := guild.MembersChunks(a.state, req, a.h.user, a.h.presenceOf, func(d []byte) error {
