@@ -145,17 +145,20 @@ BENCH_FLAGS ?=
 bench: build
 	$(GO) build -o bin/loadgen ./bench/cmd/loadgen
 	$(GO) build -o bin/gobaseline ./bench/peers/gobaseline
-	$(GO) run ./bench/cmd/benchsuite -bin $(BIN) -loadgen bin/loadgen -gobaseline bin/gobaseline -out bench/results $(BENCH_FLAGS)
+	$(GO) build -o bin/writefloor ./bench/cmd/writefloor
+	$(GO) run ./bench/cmd/benchsuite -bin $(BIN) -loadgen bin/loadgen -gobaseline bin/gobaseline -writefloor bin/writefloor -out bench/results $(BENCH_FLAGS)
 
 # bench-fanout: one guild of 1k/5k/19k sessions (loadgen processes of at
 # most 10k), messages through the ingest API, per compression mode:
 # deliveries/s, ingest-to-receipt latency, server CPU per delivery; results
-# in bench/results/fanout.{json,md}. About 8 minutes on 2 cores;
+# in bench/results/fanout.{json,md}, beside the machine's write floor
+# (bench/cmd/writefloor: raw write(2) to N sockets). About 8 minutes on 2 cores;
 # FANOUTBENCH_FLAGS=-quick does 1k and 5k only.
 FANOUTBENCH_FLAGS ?=
 bench-fanout: build
 	$(GO) build -o bin/loadgen ./bench/cmd/loadgen
-	$(GO) run ./bench/cmd/fanoutbench -bin $(BIN) -loadgen bin/loadgen -out bench/results $(FANOUTBENCH_FLAGS)
+	$(GO) build -o bin/writefloor ./bench/cmd/writefloor
+	$(GO) run ./bench/cmd/fanoutbench -bin $(BIN) -loadgen bin/loadgen -writefloor bin/writefloor -out bench/results $(FANOUTBENCH_FLAGS)
 
 # bench-compress also measures libzstd itself: compressbench compiles
 # bench/ref/zstdref.c with cc against the system libzstd into a temp dir.

@@ -19,6 +19,7 @@ type FanoutConfig struct {
 	SetupTimeout time.Duration
 	Verbose      bool
 	SourceAddrs  string // the loadgens' --source-addrs
+	WriteFloor   string // bench/cmd/writefloor binary; empty: no floor measured
 }
 
 // FanoutRow is one mode × size.

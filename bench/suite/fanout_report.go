@@ -21,6 +21,7 @@ type FanoutReport struct {
 	Header
 	Config         FanoutSettings `json:"settings"`
 	Rows           []FanoutRow    `json:"rows"`
+	Floors         []Floor        `json:"write_floor,omitempty"`
 	Targets        []Verdict      `json:"targets"`
 	ElapsedSeconds float64        `json:"elapsed_seconds"`
 }
@@ -44,6 +45,12 @@ func FanoutReportOf(ctx context.Context, c FanoutConfig, h Header) (*FanoutRepor
 	defer os.RemoveAll(work)
 	rep := &FanoutReport{Header: h, Config: FanoutSettings{Sizes: c.Sizes, Modes: c.Modes, PerProc: c.PerProc,
 		ConnectRate: c.ConnectRate, Phases: c.Phases}}
+	if c.WriteFloor != "" {
+		for _, n := range c.Sizes {
+			fmt.Fprintf(os.Stderr, "fanout: write floor, %d connections\n", n)
+			rep.Floors = append(rep.Floors, RunFloor(ctx, c.WriteFloor, n, 10))
+		}
+	}
 	rep.Rows = RunFanout(ctx, c, work)
 	rep.ElapsedSeconds = time.Since(start).Seconds()
 	rep.Judge()
@@ -80,6 +87,9 @@ func (r *FanoutReport) Judge() {
 				Count(float64(best.N)), p.Complete, p.Messages, Dur(p.Latency.P99US), Dur(p.Latency.P50US), Dur(p.Latency.MaxUS), Dur(p.FullyDeliveredP50US))
 			if !v.Judged {
 				v.Figure += fmt.Sprintf(" (largest size run: %d; not judged below 19,000)", best.N)
+			}
+			if f := floorAt(r.Floors, best.N); f != nil {
+				v.Figure += fmt.Sprintf("; this machine's write floor at %s connections in the same run: p50 %.1f ms, p99 %.1f ms", Count(float64(best.N)), f.P50MS, f.P99MS)
 			}
 		}
 		r.Targets = append(r.Targets, v)
@@ -143,6 +153,7 @@ func (r *FanoutReport) Markdown() string {
 				Dur(p.FullyDeliveredP50US), Dur(p.FullyDeliveredMaxUS), p.CPUPerDeliveryNS, errs, pe)
 		}
 	}
+	w("%s", floorMarkdown(r.Floors))
 	w("\n## Setup\n\n| mode | sessions | loadgen processes | READY | failed | setup | server RSS after setup | compressor |\n|---|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, row := range r.Rows {
 		w("| %s | %s | %d | %s | %d | %.1f s | %s | %s |\n", row.Mode, Count(float64(row.N)), row.Procs, Count(float64(row.Load.Ready)),

@@ -33,6 +33,7 @@ type options struct {
 	bin        string
 	loadgen    string
 	gobaseline string
+	writefloor string
 	peersDir   string
 	centrifugo bool
 	makeCmd    string
@@ -73,6 +74,7 @@ func parseFlags() (*options, error) {
 	flag.StringVar(&o.bin, "bin", "bin/gatehouse", "gatehouse binary")
 	flag.StringVar(&o.loadgen, "loadgen", "bin/loadgen", "loadgen binary")
 	flag.StringVar(&o.gobaseline, "gobaseline", "bin/gobaseline", "plain Go baseline binary (bench/peers/gobaseline)")
+	flag.StringVar(&o.writefloor, "writefloor", "bin/writefloor", "bench/cmd/writefloor binary: the machine's write floor beside fan-out (empty: skip)")
 	flag.StringVar(&o.peersDir, "peers-dir", "bin/peers", "cache for the Centrifugo build (gitignored)")
 	flag.BoolVar(&o.centrifugo, "centrifugo", true, "measure Centrifugo in the peers scenario (installs it on first use)")
 	flag.StringVar(&o.makeCmd, "make", "make", "make, to run the scenarios that have their own make targets")
@@ -149,7 +151,7 @@ func run(ctx context.Context, o *options) (*suite.Report, string, error) {
 		rep.Reduced = fmt.Sprintf("sizes set by hand: fanout and peers %v, resume %d sessions. ", o.sizes, o.resumeN)
 	}
 	if o.quick {
-		rep.Reduced += "-quick: 1,000 and 5,000 sessions only (conn: every mode at 1,000 and 5,000, identify storm of 5,000; fanout, peers: 1,000 and 5,000; resume: 2,000; memberlist: 10,000 and 100,000 members). The full suite adds 19,000 sessions (1,000,000 members)."
+		rep.Reduced += "-quick: 1,000 and 5,000 sessions only (conn: every mode at 1,000 and 5,000, identify storm of 5,000; fanout, peers: 1,000 and 5,000; resume: 2,000; memberlist: 10,000 and 100,000 members, end to end 100,000 members and 10 s of churn). The full suite adds 19,000 sessions (1,000,000 members)."
 	}
 	if !o.fresh {
 		if prev, err := readReport(filepath.Join(dir, "results.json")); err == nil {

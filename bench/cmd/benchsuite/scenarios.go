@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"gatehouse/bench/peers/centrifugo"
@@ -30,6 +31,20 @@ func runScenario(ctx context.Context, o *options, name, dir string, rep *suite.R
 			flags += " -sizes 10000,100000"
 		}
 		sr, err = optionalTarget(ctx, o, sr, "bench-memberlist", "MEMBERLISTBENCH_FLAGS", flags, "memberlist.json", "memberlist.md")
+		// The end-to-end part: op 14 sessions on the built gateway while
+		// presence churns (bench/cmd/lazybench).
+		lflags := "-out " + dir
+		if o.quick {
+			lflags += " -quick"
+		}
+		lr, lerr := optionalTarget(ctx, o, suite.ScenarioRun{}, "bench-lazy", "LAZYBENCH_FLAGS", lflags, "lazy.json", "lazy.md")
+		sr.Files = append(sr.Files, lr.Files...)
+		if lr.Note != "" {
+			sr.Note = strings.TrimSpace(sr.Note + " " + lr.Note)
+		}
+		if err == nil {
+			err = lerr
+		}
 	case "conn", "identify":
 		sr.Name = name
 		if o.scenarios["conn"] && o.scenarios["identify"] {
@@ -125,7 +140,8 @@ func sizes(o *options) []int {
 
 func runFanout(ctx context.Context, o *options, dir string, rep *suite.Report) error {
 	c := suite.FanoutConfig{Bin: o.bin, Loadgen: o.loadgen, Sizes: sizes(o), Modes: []string{"none", "zlib-stream", "zstd-stream"},
-		PerProc: o.perProc, ConnectRate: 1500, Phases: suite.DefaultPhases, SetupTimeout: 2 * time.Minute, Verbose: o.verbose, SourceAddrs: o.sources}
+		PerProc: o.perProc, ConnectRate: 1500, Phases: suite.DefaultPhases, SetupTimeout: 2 * time.Minute, Verbose: o.verbose, SourceAddrs: o.sources,
+		WriteFloor: o.writefloor}
 	if o.quick {
 		c.Phases.RateFor = 3 * time.Second
 	}

@@ -30,6 +30,7 @@ func run() error {
 	c := suite.FanoutConfig{Phases: suite.DefaultPhases}
 	flag.StringVar(&c.Bin, "bin", "bin/gatehouse", "gatehouse binary")
 	flag.StringVar(&c.Loadgen, "loadgen", "bin/loadgen", "loadgen binary")
+	flag.StringVar(&c.WriteFloor, "writefloor", "", "bench/cmd/writefloor binary: measure the machine's write floor at each size (empty: skip)")
 	out := flag.String("out", "bench/results", "directory for fanout.json and fanout.md")
 	sizes := flag.String("sizes", "1000,5000,19000", "sessions in the guild")
 	modes := flag.String("modes", "none,zlib-stream,zstd-stream", "compression modes")
