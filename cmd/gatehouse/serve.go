@@ -44,6 +44,7 @@ func serve(args []string) error {
 	grants := fs.String("grant-intents", "", "privileged intents granted besides user records': MASK for everyone, or USER=MASK,... (e.g. 33026)")
 	zstdPreset := fs.String("zstd-preset", "discord", "zstd-stream preset: discord, balanced, lean")
 	zlibLevel := fs.Int("zlib-level", 6, "zlib-stream and payload compression level")
+	streams := addCompressionFlags(fs)
 	maxOutbound := fs.Int("max-outbound-bytes", 4<<20, "per-connection outbound bytes before a slow reader is closed")
 	maxMessage := fs.Int("max-message-bytes", 64<<10, "WebSocket message cap (1009 above it)")
 	handshakeTimeout := fs.Duration("handshake-timeout", 10*time.Second, "time allowed for the HTTP upgrade")
@@ -58,6 +59,9 @@ func serve(args []string) error {
 	drainTimeout := fs.Duration("drain-timeout", time.Minute, "longest wait for sessions to leave before exiting")
 	pprofAddr := fs.String("pprof-addr", "", "serve net/http/pprof on this address (off by default; keep it private)")
 	if err := parseWithEnv(fs, args); err != nil {
+		return err
+	}
+	if err := streams.check(); err != nil {
 		return err
 	}
 
@@ -106,7 +110,7 @@ func serve(args []string) error {
 	if nid == "" {
 		nid = defaultNodeID()
 	}
-	n, err := node.Start(node.Config{
+	nc := node.Config{
 		DataDir: *dataDir, NATSURL: *natsURL, Replicas: *replicas, IngestSecret: isec,
 		WorkerID: uint16(*workerID), Logger: log,
 		Hub: hub.Config{NodeID: nid, NodeHeartbeat: *nodeHeartbeat, NodeTTL: *nodeTTL},
@@ -122,7 +126,9 @@ func serve(args []string) error {
 			MaxOutboundBytes: *maxOutbound, MaxMessage: *maxMessage, HandshakeTimeout: *handshakeTimeout,
 			NumEventLoops: *loops,
 		},
-	})
+	}
+	streams.apply(&nc.Server)
+	n, err := node.Start(nc)
 	if err != nil {
 		return err
 	}
@@ -131,7 +137,7 @@ func serve(args []string) error {
 	if *natsURL != "" {
 		engine = *natsURL
 	}
-	log.Info("gatehouse ready", "gateway", srv.PublicURL(), "rest", "http://"+srv.HTTPAddr(), "engine", engine, "compression", node.DefaultCompression().Name(), "node", nid)
+	log.Info("gatehouse ready", "gateway", srv.PublicURL(), "rest", "http://"+srv.HTTPAddr(), "engine", engine, "compression", node.DefaultCompression().Name(), "streams", streams.describe(node.DefaultCompression()), "node", nid)
 	fmt.Fprintf(os.Stderr, "\nConnect a client to %s/?v=10&encoding=json\nREST base: http://%s/api/v10\nIngest: http://%s/ingest/v1 with Authorization: Bearer <%s>\nA token for user %d: %s\n(mint more with: gatehouse token --data-dir %s --user ID)\n\n",
 		srv.PublicURL(), srv.HTTPAddr(), srv.HTTPAddr(), ingestSecretHint(*ingestSecret, *dataDir), uint64(demoUser), signer.Mint(demoUser, time.Now()), *dataDir)
 

@@ -102,6 +102,7 @@ func (h *Hub) onUserEvent(b []byte) {
 		for _, s := range h.cfg.Sessions(uint64(u.ID)) {
 			s.Dispatch("USER_UPDATE", d)
 		}
+		h.lazyUserUpdated(u.ID)
 	case "USER_DELETE":
 		h.users.put(ev.ID, nil)
 	case "PRESENCE_UPDATE", "PRESENCE_NODE":

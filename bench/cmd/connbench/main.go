@@ -26,6 +26,8 @@ type options struct {
 	stormN            int
 	perProc           int
 	settle            time.Duration
+	compactIdle       time.Duration
+	serverEnv         []string // KEY=VALUE added to the server's environment
 	heartbeat         time.Duration
 	maxConcurrency    int
 	identifyWindow    time.Duration
@@ -39,14 +41,56 @@ type mode struct {
 	Name     string `json:"name"`
 	Compress string `json:"compress"`    // the loadgen's ?compress=
 	Preset   string `json:"zstd_preset"` // the server's --zstd-preset
+	// Streams is the server's --compression-streams: "full" (a library
+	// stream per connection for its life) or "compact" (docs/compression.md);
+	// empty leaves the server's default (mode none, which compresses nothing).
+	Streams string `json:"compression_streams,omitempty"`
+	// CompactZstd adds the server's --compact-zstd (compact zstd-stream).
+	CompactZstd bool `json:"compact_zstd,omitempty"`
 }
 
+// compact says whether the connections of m get compact streams, which
+// the measurement must let hibernate before it reads memory.
+func (m mode) compact() bool {
+	return m.Streams == "compact" && (m.Compress == "zlib-stream" || m.Compress == "zstd-stream" && m.CompactZstd)
+}
+
+// serverFlags are the compression flags m starts the server with.
+func (m mode) serverFlags(compactIdle time.Duration) []string {
+	f := []string{"--zstd-preset", m.Preset}
+	if m.Streams != "" {
+		f = append(f, "--compression-streams", m.Streams)
+	}
+	if m.CompactZstd {
+		f = append(f, "--compact-zstd")
+	}
+	if m.compact() {
+		f = append(f, "--compact-idle", compactIdle.String())
+	}
+	return f
+}
+
+// allModes. zlib-full and the zstd modes without -compact keep a library
+// stream per connection for its life (as before compact streams); the
+// -compact modes show what hibernating idle streams saves. Each row of the
+// report also names the streams the server said it used.
 var allModes = []mode{
-	{"none", "none", "discord"},
-	{"zlib-stream", "zlib-stream", "discord"},
-	{"zstd-discord", "zstd-stream", "discord"},
-	{"zstd-balanced", "zstd-stream", "balanced"},
-	{"zstd-lean", "zstd-stream", "lean"},
+	{Name: "none", Compress: "none", Preset: "discord"},
+	{Name: "zlib-full", Compress: "zlib-stream", Preset: "discord", Streams: "full"},
+	{Name: "zlib-compact", Compress: "zlib-stream", Preset: "discord", Streams: "compact"},
+	{Name: "zstd-discord", Compress: "zstd-stream", Preset: "discord", Streams: "full"},
+	{Name: "zstd-discord-compact", Compress: "zstd-stream", Preset: "discord", Streams: "compact", CompactZstd: true},
+	{Name: "zstd-balanced", Compress: "zstd-stream", Preset: "balanced", Streams: "full"},
+	{Name: "zstd-lean", Compress: "zstd-stream", Preset: "lean", Streams: "full"},
+}
+
+// defaultModes is -modes' default: every mode.
+func defaultModes() string {
+	names := make([]string, len(allModes))
+	for i, m := range allModes {
+		names[i] = m.Name
+	}
+	return strings.Join(names, ",")
 }
 
 func main() {
@@ -70,10 +114,12 @@ func parseFlags() (*options, error) {
 	flag.StringVar(&o.out, "out", "bench/results", "directory for conn.json and conn.md")
 	sizes := flag.String("sizes", "1000,5000,19000", "session counts to hold")
 	quick := flag.Bool("quick", false, "only 1,000 and 5,000 sessions, storm of 5,000")
-	modes := flag.String("modes", "none,zlib-stream,zstd-discord,zstd-balanced,zstd-lean", "compression modes to measure")
+	modes := flag.String("modes", defaultModes(), "compression modes to measure")
 	flag.IntVar(&o.stormN, "storm", 0, "identify storm size (0: the largest of -sizes; negative: no storm)")
 	flag.IntVar(&o.perProc, "per-proc", 19000, "sessions per loadgen process (each process has a 20,000 open-file limit)")
 	flag.DurationVar(&o.settle, "settle", 3*time.Second, "wait between the two /metrics readings of a measurement")
+	flag.DurationVar(&o.compactIdle, "compact-idle", 2*time.Second, "server --compact-idle for the compact modes (short, so that sessions hibernate soon after READY)")
+	serverEnv := flag.String("server-env", "", "KEY=VALUE[,KEY=VALUE...] added to the server's environment (e.g. GLIBC_TUNABLES=glibc.malloc.trim_threshold=0); the report names them")
 	flag.DurationVar(&o.heartbeat, "heartbeat-interval", 41250*time.Millisecond, "server heartbeat interval (idle sessions)")
 	flag.IntVar(&o.maxConcurrency, "max-concurrency", 1024, "server --max-concurrency")
 	flag.DurationVar(&o.identifyWindow, "identify-window", time.Millisecond, "server --identify-window")
@@ -112,6 +158,17 @@ func parseFlags() (*options, error) {
 			return nil, fmt.Errorf("%s is missing: build it first (make bench-conn does: make build, go build -o bin/loadgen ./bench/cmd/loadgen)", p)
 		}
 	}
+	if *serverEnv != "" {
+		for _, kv := range strings.Split(*serverEnv, ",") {
+			if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+				return nil, fmt.Errorf("-server-env: %q is not KEY=VALUE", kv)
+			}
+			o.serverEnv = append(o.serverEnv, kv)
+		}
+	}
+	if o.compactIdle <= 0 {
+		return nil, errors.New("-compact-idle must be positive")
+	}
 	if o.perProc <= 0 || o.perProc > 19000 {
 		return nil, errors.New("-per-proc must be in 1..19000")
 	}
@@ -126,6 +183,7 @@ func run(ctx context.Context, o *options) error {
 		Settings: settings{
 			HeartbeatInterval: o.heartbeat.String(), MaxConcurrency: o.maxConcurrency,
 			IdentifyWindow: o.identifyWindow.String(), Settle: o.settle.String(), PerProcess: o.perProc,
+			CompactIdle: o.compactIdle.String(), ServerEnv: o.serverEnv,
 		},
 	}
 	work, err := os.MkdirTemp("", "connbench-results-")

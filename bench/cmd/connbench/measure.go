@@ -11,19 +11,26 @@ import (
 
 // memRow is one mode × N measurement.
 type memRow struct {
-	Mode        string           `json:"mode"`
-	Compress    string           `json:"compress"`
-	Preset      string           `json:"zstd_preset"`
-	N           int              `json:"n"`
-	Skipped     string           `json:"skipped,omitempty"`
-	Error       string           `json:"error,omitempty"`
-	Compression string           `json:"server_compressor,omitempty"`
-	Ready       int64            `json:"ready"`
-	Failed      int64            `json:"failed"`
-	Errors      map[string]int64 `json:"errors,omitempty"`
-	CloseCodes  map[string]int64 `json:"close_codes,omitempty"`
-	Base        sample           `json:"base"`   // server with 0 sessions, after a warm-up
-	Loaded      sample           `json:"loaded"` // server holding the sessions
+	Mode        string `json:"mode"`
+	Compress    string `json:"compress"`
+	Preset      string `json:"zstd_preset"`
+	N           int    `json:"n"`
+	Skipped     string `json:"skipped,omitempty"`
+	Error       string `json:"error,omitempty"`
+	Compression string `json:"server_compressor,omitempty"`
+	// Streams is what the server said it gives compressed connections
+	// (its ready line's streams=): "full", "compact:zlib", "compact:zlib,zstd".
+	Streams     string   `json:"server_streams,omitempty"`
+	ServerFlags []string `json:"server_flags"` // the mode's compression flags
+	// IdleWaitSeconds is how long the compact modes waited after the last
+	// READY for their streams to hibernate before the loaded reading.
+	IdleWaitSeconds float64          `json:"idle_wait_seconds,omitempty"`
+	Ready           int64            `json:"ready"`
+	Failed          int64            `json:"failed"`
+	Errors          map[string]int64 `json:"errors,omitempty"`
+	CloseCodes      map[string]int64 `json:"close_codes,omitempty"`
+	Base            sample           `json:"base"`   // server with 0 sessions, after a warm-up
+	Loaded          sample           `json:"loaded"` // server holding the sessions
 	// RSSPerSession and HeapPerSession are (loaded − base) / READY sessions, in bytes.
 	RSSPerSession     float64             `json:"rss_per_session"`
 	HeapPerSession    float64             `json:"heap_inuse_per_session"`
@@ -49,19 +56,19 @@ func warmup(ctx context.Context, o *options, work string, g *gateway, m mode, us
 // measureMemory holds n idle sessions in mode m on a fresh gateway and
 // reports the gateway's memory per session.
 func measureMemory(ctx context.Context, o *options, work string, m mode, n int, userBase uint64, prev []memRow) (row memRow) {
-	row = memRow{Mode: m.Name, Compress: m.Compress, Preset: m.Preset, N: n}
+	row = memRow{Mode: m.Name, Compress: m.Compress, Preset: m.Preset, N: n, ServerFlags: m.serverFlags(o.compactIdle)}
 	if why := tooBig(n, prev); why != "" {
 		row.Skipped = why
 		return row
 	}
 	fmt.Fprintf(os.Stderr, "connbench: %s, %d sessions\n", m.Name, n)
-	g, err := startGateway(ctx, o, m.Preset)
+	g, err := startGateway(ctx, o, m)
 	if err != nil {
 		row.Error = err.Error()
 		return row
 	}
 	defer g.stop()
-	row.Compression = g.compression
+	row.Compression, row.Streams = g.compression, g.streams
 	fail := func(err error) memRow {
 		row.Error = err.Error() + "\nserver log tail:\n" + tail(g.logPath, 10)
 		return row
@@ -79,6 +86,15 @@ func measureMemory(ctx context.Context, o *options, work string, m mode, n int, 
 		return fail(err)
 	}
 	lines, setupErr := f.waitSetup(ctx, o.setupTimeout+time.Minute)
+	if setupErr == nil && m.compact() {
+		var ready int64
+		for _, l := range lines {
+			ready += l.Ready
+		}
+		var waited time.Duration
+		waited, setupErr = g.waitHibernated(ctx, o.compactIdle, ready, 2*time.Minute)
+		row.IdleWaitSeconds = waited.Seconds()
+	}
 	if setupErr == nil {
 		row.Loaded, err = g.settle(ctx, o.settle)
 	}
@@ -175,7 +191,7 @@ type stormResult struct {
 func measureStorm(ctx context.Context, o *options, work string, n int, userBase uint64) (st stormResult) {
 	st.N = n
 	fmt.Fprintf(os.Stderr, "connbench: identify storm, %d sessions\n", n)
-	g, err := startGateway(ctx, o, "discord")
+	g, err := startGateway(ctx, o, allModes[0])
 	if err != nil {
 		st.Error = err.Error()
 		return st

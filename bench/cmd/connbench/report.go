@@ -30,11 +30,13 @@ type report struct {
 }
 
 type settings struct {
-	HeartbeatInterval string `json:"heartbeat_interval"`
-	MaxConcurrency    int    `json:"max_concurrency"`
-	IdentifyWindow    string `json:"identify_window"`
-	Settle            string `json:"settle"`
-	PerProcess        int    `json:"sessions_per_loadgen_process"`
+	HeartbeatInterval string   `json:"heartbeat_interval"`
+	MaxConcurrency    int      `json:"max_concurrency"`
+	IdentifyWindow    string   `json:"identify_window"`
+	Settle            string   `json:"settle"`
+	PerProcess        int      `json:"sessions_per_loadgen_process"`
+	CompactIdle       string   `json:"compact_idle"`         // server --compact-idle in the compact modes
+	ServerEnv         []string `json:"server_env,omitempty"` // -server-env
 }
 
 type target struct {
@@ -110,8 +112,12 @@ func (r *report) markdown() string {
 		}
 	}
 	w("- Server: `%s` built with %s, CGO_ENABLED=%v, compressor %q\n", r.Binary.Path, r.Binary.Go, b2i(r.Binary.CGO), comp)
-	w("- Server flags: `--heartbeat-interval %s --max-concurrency %d --identify-window %s` (so the identify rate limit never answers op 9: this measures the server, not Discord's limit); each measurement on a fresh process and data dir\n\n",
+	w("- Server flags: `--heartbeat-interval %s --max-concurrency %d --identify-window %s` (so the identify rate limit never answers op 9: this measures the server, not Discord's limit); each measurement on a fresh process and data dir\n",
 		r.Settings.HeartbeatInterval, r.Settings.MaxConcurrency, r.Settings.IdentifyWindow)
+	if len(r.Settings.ServerEnv) > 0 {
+		w("- Server environment added: `%s`\n", strings.Join(r.Settings.ServerEnv, " "))
+	}
+	w("\n")
 
 	w("## Targets\n\n| target | figure | result |\n|---|---|---|\n")
 	for _, t := range r.Targets {
@@ -124,23 +130,28 @@ func (r *report) markdown() string {
 
 	w("\n## Memory per idle identified session\n\n")
 	w("(loaded − baseline) / READY sessions. RSS is the gateway process's VmRSS; heap is Go's heap_inuse from /metrics.\n\n")
-	w("| mode | sessions | READY | RSS / session | heap / session | server RSS | setup | READY/s | Hello→READY p50 / p99 | loadgen RSS / conn | errors |\n")
-	w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	w("| mode | server streams | sessions | READY | streams asleep | RSS / session | heap / session | server RSS | setup | READY/s | Hello→READY p50 / p99 | loadgen RSS / conn | errors |\n")
+	w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, row := range r.Memory {
+		streams := streamsText(row)
 		switch {
 		case row.Skipped != "":
-			w("| %s | %s | — | skipped | | | | | | | %s |\n", row.Mode, count(float64(row.N)), row.Skipped)
+			w("| %s | %s | %s | — | | skipped | | | | | | | | %s |\n", row.Mode, streams, count(float64(row.N)), row.Skipped)
 			continue
 		case row.Error != "" && row.Ready == 0:
-			w("| %s | %s | — | failed | | | | | | | %s |\n", row.Mode, count(float64(row.N)), oneLine(row.Error))
+			w("| %s | %s | %s | — | | failed | | | | | | | | %s |\n", row.Mode, streams, count(float64(row.N)), oneLine(row.Error))
 			continue
+		}
+		asleep := "—"
+		if row.IdleWaitSeconds > 0 {
+			asleep = fmt.Sprintf("%s (after %.0f s)", count(float64(row.Loaded.Hibernating)), row.IdleWaitSeconds)
 		}
 		errs := errorsText(row.Errors)
 		if row.Error != "" {
 			errs = oneLine(row.Error) + "; " + errs
 		}
-		w("| %s | %s | %s | %s | %s | %s | %.1f s | %s | %s / %s | %s | %s |\n", row.Mode, count(float64(row.N)), count(float64(row.Ready)),
-			kib(row.RSSPerSession), kib(row.HeapPerSession), mib(float64(row.Loaded.RSSBytes)),
+		w("| %s | %s | %s | %s | %s | %s | %s | %s | %.1f s | %s | %s / %s | %s | %s |\n", row.Mode, streams, count(float64(row.N)), count(float64(row.Ready)),
+			asleep, kib(row.RSSPerSession), kib(row.HeapPerSession), mib(float64(row.Loaded.RSSBytes)),
 			row.SetupSeconds, count(row.ReadyPerSec), dur(row.HelloToReady.P50US), dur(row.HelloToReady.P99US),
 			kib(row.LoadgenRSSPerConn), errs)
 	}
@@ -160,6 +171,8 @@ func (r *report) markdown() string {
 
 	w("\n## How it was measured\n\n")
 	w("- For each mode and size a fresh `gatehouse serve` is started; 20 sessions are opened and closed with 1000 (warm-up: JSON codecs, event-loop buffers, the first compressor), then the baseline is read; then loadgen processes (at most %d sessions each) hold N identified sessions with no traffic but heartbeats (interval %s).\n", r.Settings.PerProcess, r.Settings.HeartbeatInterval)
+	w("- Compact modes run the server with `--compact-idle %s` (the default is 5 s; shorter so the run is shorter). After the last READY (every session has received at least READY through its stream) the loaded reading waits at least that plus two 1 s ticks, then until `gatehouse_compact_hibernating` stops rising (no new high for 5 s, at most 2 min); 'streams asleep' is that gauge at the reading. A heartbeat ACK goes through the client's stream and wakes it, and the server hibernates at most 256 streams per event loop per tick, so with heartbeats on some sessions are always awake.\n", r.Settings.CompactIdle)
+	w("- 'server streams' is what the server's start-up line said it gives compressed connections (`full`: a library stream per connection for its life; `compact:zlib`: compact zlib-stream; `compact:zlib,zstd`: compact zstd-stream too); the row's flags are in conn.json (`server_flags`).\n")
 	w("- Each reading is /metrics read twice %s apart, keeping the second, plus VmRSS from /proc/<pid>/status. The server is not asked to collect garbage, so heap figures include whatever garbage its GC has not yet reclaimed.\n", r.Settings.Settle)
 	w("- A size is skipped when the smaller sizes of the same mode project more memory than the machine has free.\n")
 	w("- Sessions that get op 9 identify again after 1–5 s, as clients do; op 9s are counted as `invalid_session`.\n")
@@ -181,6 +194,18 @@ func logRow(row memRow) {
 func logStorm(s stormResult) {
 	fmt.Fprintf(os.Stderr, "connbench: storm %d: %d READY in %.2fs = %.0f READY/s, identify→READY p50 %s p99 %s, errors %v %s\n",
 		s.N, s.Ready, s.Seconds, s.ReadyPerSec, dur(s.IdentifyToReady.P50US), dur(s.IdentifyToReady.P99US), s.Errors, s.Error)
+}
+
+// streamsText is the row's server streams, or what it asked for when the
+// server did not say (a binary older than --compression-streams).
+func streamsText(row memRow) string {
+	if row.Compress == "none" {
+		return "—"
+	}
+	if row.Streams != "" {
+		return "`" + row.Streams + "`"
+	}
+	return "? (" + strings.Join(row.ServerFlags, " ") + ")"
 }
 
 func kib(b float64) string { return fmt.Sprintf("%.2f KiB", b/1024) }

@@ -27,6 +27,7 @@ type gateway struct {
 	wsURL       string
 	restURL     string
 	compression string        // the server's compressor: "rust" or "go"
+	streams     string        // the server's stream choice: "full", "compact:zlib", "compact:zlib,zstd"
 	done        chan struct{} // closed when the process has exited
 }
 
@@ -34,9 +35,13 @@ type gateway struct {
 // since the gateway is started on port 0.
 var readyLine = regexp.MustCompile(`msg="gatehouse ready" gateway=(\S+) rest=(\S+) .*compression=(\S+)`)
 
-// startGateway runs `gatehouse serve` with a fresh data dir on free ports
-// and waits until /metrics answers.
-func startGateway(ctx context.Context, o *options, preset string) (*gateway, error) {
+// streamsField is the ready line's streams=, what the server says it gives
+// compressed connections (older binaries do not print it).
+var streamsField = regexp.MustCompile(`msg="gatehouse ready" .*streams=(\S+)`)
+
+// startGateway runs `gatehouse serve` in mode m with a fresh data dir on
+// free ports and waits until /metrics answers.
+func startGateway(ctx context.Context, o *options, m mode) (*gateway, error) {
 	dir, err := os.MkdirTemp("", "connbench-")
 	if err != nil {
 		return nil, err
@@ -52,9 +57,13 @@ func startGateway(ctx context.Context, o *options, preset string) (*gateway, err
 		"--data-dir", filepath.Join(dir, "data"), "--secret", o.secret,
 		"--heartbeat-interval", o.heartbeat.String(),
 		"--max-concurrency", strconv.Itoa(o.maxConcurrency), "--identify-window", o.identifyWindow.String(),
-		"--zstd-preset", preset, "--log-level", "info",
+		"--log-level", "info",
 	}
+	args = append(args, m.serverFlags(o.compactIdle)...)
 	g.cmd = exec.Command(o.bin, args...)
+	if len(o.serverEnv) > 0 {
+		g.cmd.Env = append(os.Environ(), o.serverEnv...)
+	}
 	g.cmd.Stdout, g.cmd.Stderr = logf, logf
 	g.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := g.cmd.Start(); err != nil {
@@ -65,8 +74,12 @@ func startGateway(ctx context.Context, o *options, preset string) (*gateway, err
 	go func() { _ = g.cmd.Wait(); close(g.done) }()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if m := readyLine.FindStringSubmatch(readFile(g.logPath)); m != nil {
+		log := readFile(g.logPath)
+		if m := readyLine.FindStringSubmatch(log); m != nil {
 			g.wsURL, g.restURL, g.compression = m[1], m[2], strings.Trim(m[3], `"`)
+			if f := streamsField.FindStringSubmatch(log); f != nil {
+				g.streams = strings.Trim(f[1], `"`)
+			}
 			if _, err := g.metrics(); err == nil {
 				return g, nil
 			}
@@ -115,6 +128,9 @@ type sample struct {
 	RSSBytes       uint64 `json:"rss_bytes"` // /proc/<pid>/status VmRSS
 	HeapInuseBytes uint64 `json:"heap_inuse_bytes"`
 	HeapAllocBytes uint64 `json:"heap_alloc_bytes"`
+	// Hibernating is gatehouse_compact_hibernating: compact streams holding
+	// no working context at this reading.
+	Hibernating int64 `json:"compact_hibernating"`
 }
 
 // settle reads /metrics, waits, and reads again; the second reading is the
@@ -138,6 +154,7 @@ func (g *gateway) settle(ctx context.Context, wait time.Duration) (sample, error
 		Sessions: int64(m["gatehouse_sessions"]), Connections: int64(m["gatehouse_connections"]),
 		RSSBytes:       loadgen.VmRSS(g.cmd.Process.Pid),
 		HeapInuseBytes: uint64(m["go_memstats_heap_inuse_bytes"]), HeapAllocBytes: uint64(m["go_memstats_heap_alloc_bytes"]),
+		Hibernating: int64(m["gatehouse_compact_hibernating"]),
 	}, nil
 }
 

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"gatehouse/core/compress"
+	"gatehouse/server"
+)
+
+// streamsValue is --compression-streams. It is a flag.Value so that a bad
+// value is refused while parsing, from the command line and from
+// GATEHOUSE_COMPRESSION_STREAMS alike.
+type streamsValue struct{ full bool }
+
+func (v *streamsValue) String() string {
+	if v != nil && v.full {
+		return "full"
+	}
+	return "compact"
+}
+
+func (v *streamsValue) Set(s string) error {
+	switch s {
+	case "compact":
+		v.full = false
+	case "full":
+		v.full = true
+	default:
+		return fmt.Errorf("%q is neither compact nor full", s)
+	}
+	return nil
+}
+
+// compressionFlags are serve's choices of compression stream
+// (docs/compression.md, "Compact streams").
+type compressionFlags struct {
+	streams     streamsValue
+	compactZstd *bool
+	compactIdle *time.Duration
+}
+
+// addCompressionFlags registers --compression-streams, --compact-zstd and
+// --compact-idle on fs.
+func addCompressionFlags(fs *flag.FlagSet) *compressionFlags {
+	c := &compressionFlags{}
+	fs.Var(&c.streams, "compression-streams",
+		"`compact` (default) or full. compact: zlib-stream connections keep at most 16 KiB of compression state while idle; "+
+			"full: every zlib-stream and zstd-stream connection keeps a full library stream for its life (371 KiB zlib, 1.3 MiB zstd discord)")
+	c.compactZstd = fs.Bool("compact-zstd", false,
+		"give zstd-stream connections compact streams too (our own zstd encoder, 16 KiB while idle); "+
+			"opt-in because on the benchmark corpus, idle 1 message in 20, it writes +9.6% bytes for 2.8x the CPU of libzstd (bench/results/compress.md)")
+	c.compactIdle = fs.Duration("compact-idle", compress.DefaultIdleAfter,
+		"a connection that sends nothing this long has its compact stream hibernated (checked every second)")
+	return c
+}
+
+// check refuses settings that contradict each other or make no sense.
+func (c *compressionFlags) check() error {
+	if *c.compactIdle <= 0 {
+		return fmt.Errorf("--compact-idle: %s is not positive", *c.compactIdle)
+	}
+	if c.streams.full && *c.compactZstd {
+		return errors.New("--compact-zstd needs --compression-streams compact (full gives every connection a full stream)")
+	}
+	return nil
+}
+
+// apply sets the server's compression-stream fields; check first.
+func (c *compressionFlags) apply(sc *server.Config) {
+	sc.FullStreams = c.streams.full
+	sc.CompactZstd = *c.compactZstd
+	sc.CompactIdle = *c.compactIdle
+}
+
+// describe is the stream choice in effect with factory f, for the start-up
+// log line (no spaces, so the benchmarks can read it back): which modes get
+// compact streams. A factory without compact streams (the pure-Go one)
+// gives full streams whatever the flags say.
+func (c *compressionFlags) describe(f compress.Factory) string {
+	if _, ok := f.(compress.CompactFactory); !ok || c.streams.full {
+		return "full"
+	}
+	if *c.compactZstd {
+		return "compact:zlib,zstd"
+	}
+	return "compact:zlib"
+}
