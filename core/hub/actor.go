@@ -35,6 +35,7 @@ type actor struct {
 	stopW    func()
 	watchQ   []timedChange // watch changes waiting for their event
 	lazy     *lazyState    // member lists (op 14); nil until the first request
+	lazyT    *time.Timer   // armed while gathered member list changes wait (lazySoon)
 	idleFrom time.Time
 }
 
@@ -110,7 +111,14 @@ func (a *actor) run() {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for {
+		var lazyDue <-chan time.Time
+		if a.lazyT != nil {
+			lazyDue = a.lazyT.C
+		}
 		select {
+		case <-lazyDue:
+			a.lazyT = nil
+			a.lazyFlush()
 		case fn := <-a.mbox:
 			fn(a)
 		case now := <-tick.C:
@@ -135,6 +143,9 @@ func (a *actor) run() {
 
 func (a *actor) cleanup() {
 	a.stop()
+	if a.lazyT != nil {
+		a.lazyT.Stop()
+	}
 	a.lazyClose()
 	if a.sub != nil {
 		_ = a.sub.Unsubscribe()

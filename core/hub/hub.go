@@ -56,6 +56,12 @@ type Config struct {
 	// past a session's chunks, so that the ops alone keep the client's
 	// array as long as the list (more bytes; see docs/memberlist.md).
 	LazyAllShifts bool
+	// LazyBatch gathers member list changes caused by presence for this
+	// long before a list's holders get them, as one GUILD_MEMBER_LIST_UPDATE
+	// per group of holders instead of one per change: at thousands of
+	// presence changes per second a flush per change costs the holders'
+	// count in dispatches each time (default 50 ms; negative: no gathering).
+	LazyBatch time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -64,6 +70,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MailboxSize <= 0 {
 		c.MailboxSize = 4096
+	}
+	if c.LazyBatch == 0 {
+		c.LazyBatch = 50 * time.Millisecond
 	}
 	if c.WatchDelay <= 0 {
 		c.WatchDelay = time.Second

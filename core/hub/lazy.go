@@ -177,7 +177,7 @@ func (a *actor) lazyPresence(uids []protocol.Snowflake) {
 			z.dirty[uid] = struct{}{}
 		}
 	}
-	a.lazyFlush()
+	a.lazySoon()
 }
 
 // lazyPresenceChanges is lazyPresence for a batch of merged presences

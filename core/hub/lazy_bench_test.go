@@ -43,6 +43,7 @@ func BenchmarkLazyPresence(b *testing.B) {
 						w.pres[c.uid] = "online"
 					}
 					w.a.lazyPresenceChanges([]presenceChange{c})
+					w.flushGathered()
 				}
 				b.StopTimer()
 				st := w.h.LazyStats()

@@ -79,7 +79,10 @@ func newPropWorld(t testing.TB, seed uint64, members int, allShifts bool) *propW
 		chans: map[protocol.Snowflake]*guild.Channel{},
 		names: []string{"anna", "Anna", "bob", "ßtraße", "STRASSE", "zoë", "Zoe", "émile", "emile", "x", "", "K", "\u212a"}}
 	cfg := Config{Sessions: func(uint64) []*session.Session { return nil },
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), LazyAllShifts: allShifts}.withDefaults()
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), LazyAllShifts: allShifts,
+		// Gathered presence changes wait for the step's explicit flush
+		// (w.flushGathered): the test is the actor's goroutine.
+		LazyBatch: time.Hour}.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	w.h = &Hub{cfg: cfg, log: cfg.Logger, ctx: ctx, actors: map[protocol.Snowflake]*actor{},
@@ -323,18 +326,22 @@ func (w *propWorld) churn() string {
 			w.event("GUILD_MEMBER_REMOVE", uid, map[string]any{"guild_id": strconv.Itoa(propGuild), "user": map[string]any{"id": uid.String()}})
 		}
 		return "leave"
-	case r < 52: // presence flips and status changes, sometimes batched
-		var cs []presenceChange
-		for range 1 + w.rng.IntN(4)*w.rng.IntN(2) {
-			uid := w.anyMember()
-			if _, on := w.pres[uid]; on && w.rng.IntN(2) == 0 {
-				delete(w.pres, uid)
-			} else {
-				w.pres[uid] = []string{"online", "idle", "dnd"}[w.rng.IntN(3)]
+	case r < 52: // presence flips and status changes, sometimes batched,
+		// sometimes several batches gathered into one flush (LazyBatch)
+		for range 1 + w.rng.IntN(2)*w.rng.IntN(5) {
+			var cs []presenceChange
+			for range 1 + w.rng.IntN(4)*w.rng.IntN(2) {
+				uid := w.anyMember()
+				if _, on := w.pres[uid]; on && w.rng.IntN(2) == 0 {
+					delete(w.pres, uid)
+				} else {
+					w.pres[uid] = []string{"online", "idle", "dnd"}[w.rng.IntN(3)]
+				}
+				cs = append(cs, presenceChange{uid: uid})
 			}
-			cs = append(cs, presenceChange{uid: uid})
+			w.a.lazyPresenceChanges(cs)
 		}
-		w.a.lazyPresenceChanges(cs)
+		w.flushGathered()
 		return "presence"
 	case r < 64: // nick
 		uid := w.anyMember()
@@ -742,4 +749,18 @@ func TestLazyLaggingLength(t *testing.T) {
 	if !bytes.Contains(cl.Rows[199], []byte(strconv.FormatUint(uint64(last), 10))) {
 		t.Fatalf("row 199 is not the member who joined last: %s", cl.Rows[199])
 	}
+}
+
+// flushGathered flushes presence changes lazySoon gathered, as the actor's
+// timer would.
+func (w *propWorld) flushGathered() {
+	if w.a.lazyT == nil {
+		if w.a.lazy != nil {
+			w.t.Fatalf("presence changes were not gathered")
+		}
+		return
+	}
+	w.a.lazyT.Stop()
+	w.a.lazyT = nil
+	w.a.lazyFlush()
 }
