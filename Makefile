@@ -23,7 +23,7 @@ BIN          := bin/gatehouse
 GO_TEST_FLAGS ?= -race -count=1 -timeout 20m
 
 .PHONY: all build run test test-rust test-go check-header header lint bench bench-compress \
-        bench-conn bench-cluster bench-memberlist bench-fanout fuzz deps deps-apt deps-rust deps-go clean
+        bench-conn bench-cluster bench-memberlist bench-lazy bench-fanout fuzz deps deps-apt deps-rust deps-go clean
 
 all: build
 
@@ -175,6 +175,19 @@ MEMBERLISTBENCH_FLAGS ?=
 bench-memberlist: deps $(LINKGO)
 	MEMBERLIST_BENCH_JSON=$(CURDIR)/target/memberlist-native.json $(CARGO) bench --locked -p gatehouse-core --bench memberlist
 	$(GO) run ./bench/cmd/memberlistbench -rust target/memberlist-native.json -out bench/results $(MEMBERLISTBENCH_FLAGS)
+
+# bench-lazy is the member list end to end: a 1,000,000-member guild on
+# the built gateway in cluster mode, 1,000 loadgen sessions subscribed by
+# op 14 to rows 0-99, and 10,000 presence changes/s published on NATS by a
+# stand-in for another node: gateway CPU, bytes and list updates sent per
+# second; results in bench/results/lazy.{json,md}. About 8 minutes on 2
+# shared cores, mostly setup (loading the members, then the gateway
+# building the list); LAZYBENCH_FLAGS=-quick uses 100,000 members and
+# 10 s of churn (about 90 s).
+LAZYBENCH_FLAGS ?=
+bench-lazy: build
+	$(GO) build -o bin/loadgen ./bench/cmd/loadgen
+	$(GO) run ./bench/cmd/lazybench -bin $(BIN) -loadgen bin/loadgen -out bench/results $(LAZYBENCH_FLAGS)
 
 # bench-conn holds 1k/5k/19k idle identified sessions per compression mode
 # on the built gateway with separate loadgen processes, then runs an

@@ -70,6 +70,10 @@ type Config struct {
 	// say whether every message reached every session. 0 tracks none;
 	// latency histograms are kept either way. See latency.go.
 	TrackMessages int
+	// Lazy, when set, makes every session send this op 14 once its
+	// guild's GUILD_CREATE arrives and count the member list updates it
+	// gets (lazy.go). Gateway protocol only.
+	Lazy *LazySpec
 }
 
 // Wire protocols the load generator speaks.

@@ -56,6 +56,9 @@ type conn struct {
 	left      []byte // an unfinished frame from the last read (OnTraffic)
 	dec       ws.ClientDecoder
 	inf       inflater // nil without transport compression
+
+	lazySent bool  // op 14 sent (Config.Lazy)
+	lazyGot  uint8 // bit i: chunk i of Config.Lazy has had its SYNC
 }
 
 // send writes one masked client frame. Loop only.

@@ -13,8 +13,10 @@
 //
 // It also speaks Centrifugo's JSON client protocol (Config.Protocol,
 // centrifugo.go), so peers are measured with the same client; times tagged
-// messages from send to receipt (latency.go); and, with Config.Resume,
-// resumes sessions after op 7 or a lost connection (resume.go).
+// messages from send to receipt (latency.go); with Config.Resume,
+// resumes sessions after op 7 or a lost connection (resume.go); and, with
+// Config.Lazy, asks op 14 for a channel's member list and counts the
+// GUILD_MEMBER_LIST_UPDATEs (lazy.go).
 //
 // Timers: gnet's ticker goroutine schedules one tick task per event loop per
 // TickInterval (EventLoop.Execute); the task advances that loop's heartbeat

@@ -174,6 +174,9 @@ func (c *conn) onDispatch(env *envelope, data []byte, now int64) {
 		c.fail(ErrOrder)
 		return
 	}
+	if r.cfg.Lazy != nil && c.onLazy(*env.T, env.D, len(data)) {
+		return
+	}
 	r.noteTagged(env.D, now)
 }
 

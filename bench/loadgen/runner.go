@@ -36,6 +36,7 @@ type Runner struct {
 	identifyToReady Histogram
 	dialToReady     Histogram
 	classes         [NumClasses]classStats
+	lazy            lazyCounters
 	res             resumeState
 
 	loopsMu sync.Mutex
@@ -78,6 +79,14 @@ func New(cfg Config) (*Runner, error) {
 		}
 	default:
 		return nil, fmt.Errorf("loadgen: unknown protocol %q (gateway, centrifugo)", cfg.Protocol)
+	}
+	if cfg.Lazy != nil {
+		if cfg.Protocol != ProtocolGateway {
+			return nil, errors.New("loadgen: lazy member list requests need the gateway protocol")
+		}
+		if err := cfg.Lazy.check(); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.TrackMessages < 0 || cfg.TrackMessages > 1<<20 {
 		return nil, errors.New("loadgen: TrackMessages must be in 0..1048576")
@@ -260,6 +269,9 @@ func (r *Runner) WaitSetup(ctx context.Context) error {
 func (r *Runner) Stats() Stats {
 	s := r.c.snapshot(r.cfg.Conns)
 	s.Tagged = r.taggedCounts()
+	if r.cfg.Lazy != nil {
+		s.Lazy = r.lazy.snapshot()
+	}
 	return s
 }
 

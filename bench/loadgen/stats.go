@@ -96,6 +96,8 @@ type Stats struct {
 	// Resumed counts RESUMEDs; Resuming sessions dropped and not back yet.
 	Resumed  int64 `json:"resumed,omitempty"`
 	Resuming int64 `json:"resuming,omitempty"`
+	// Lazy is the member list traffic, with Config.Lazy (lazy.go).
+	Lazy *LazyStats `json:"lazy,omitempty"`
 }
 
 // ErrorTotal is the sum of every error kind.

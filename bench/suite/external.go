@@ -80,6 +80,24 @@ type MemberlistFile struct {
 	Targets []ExtTarget `json:"targets"`
 }
 
+// LazyFile is the part of lazy.json (the member list end to end,
+// bench/cmd/lazybench) the suite reads.
+type LazyFile struct {
+	Params struct {
+		Members  int     `json:"members"`
+		Sessions int     `json:"sessions"`
+		Rate     float64 `json:"presence_changes_per_s"`
+	} `json:"params"`
+	Churn struct {
+		ServerCores      float64 `json:"server_cores"`
+		PublishedPerSec  float64 `json:"presence_changes_per_s"`
+		BytesPerSec      float64 `json:"bytes_per_s"`
+		DispatchesPerSec float64 `json:"member_list_dispatches_per_s"`
+		DrainSeconds     float64 `json:"drain_seconds"`
+	} `json:"churn"`
+	Targets []ExtTarget `json:"targets"`
+}
+
 // ClusterFile is the part of cluster.json the suite reads.
 type ClusterFile struct {
 	Scenarios []struct {

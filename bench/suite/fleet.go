@@ -45,6 +45,8 @@ type FleetSpec struct {
 	Dir         string // where result files go
 	Tag         string // prefix of file names and forwarded lines
 	Verbose     bool   // forward per-second progress lines
+	// Extra are more loadgen flags, e.g. --lazy.
+	Extra []string
 }
 
 // Split is how many sessions each process of the fleet holds.
@@ -121,6 +123,13 @@ type Progress struct {
 	Resumed    int64            `json:"resumed"`
 	Resuming   int64            `json:"resuming"`
 	Errors     int64            `json:"errors"`
+	// ErrorsByKind, Messages and BytesIn (as received, compressed) are
+	// the loadgen's counters of those names; Lazy its member list
+	// counters (zero without --lazy).
+	ErrorsByKind map[string]int64  `json:"errors_by_kind"`
+	Messages     int64             `json:"messages"`
+	BytesIn      int64             `json:"bytes_in"`
+	Lazy         loadgen.LazyStats `json:"lazy"`
 }
 
 // TaggedOf is deliveries of class so far.
@@ -169,6 +178,7 @@ func StartFleet(sp FleetSpec) (*Fleet, error) {
 		if sp.Setup > 0 {
 			args = append(args, "--setup-timeout", sp.Setup.String())
 		}
+		args = append(args, sp.Extra...)
 		p.cmd = exec.Command(sp.Loadgen, args...)
 		p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		stdout, err := p.cmd.StdoutPipe()
@@ -257,6 +267,7 @@ func (f *Fleet) WaitSetup(ctx context.Context, limit time.Duration) ([]SetupLine
 func (f *Fleet) Progress() Progress {
 	var s Progress
 	s.Tagged = map[string]int64{}
+	s.ErrorsByKind = map[string]int64{}
 	for _, p := range f.procs {
 		p.mu.Lock()
 		l := p.last
@@ -268,8 +279,14 @@ func (f *Fleet) Progress() Progress {
 		s.Resumed += l.Resumed
 		s.Resuming += l.Resuming
 		s.Errors += l.Errors
+		s.Messages += l.Messages
+		s.BytesIn += l.BytesIn
+		s.Lazy.Add(l.Lazy)
 		for k, v := range l.Tagged {
 			s.Tagged[k] += v
+		}
+		for k, v := range l.ErrorsByKind {
+			s.ErrorsByKind[k] += v
 		}
 	}
 	return s
@@ -303,6 +320,15 @@ func (f *Fleet) Wait(limit time.Duration) {
 			<-p.done
 		}
 	}
+}
+
+// Pids are the processes' ids (for their CPU time).
+func (f *Fleet) Pids() []int {
+	out := make([]int, 0, len(f.procs))
+	for _, p := range f.procs {
+		out = append(out, p.cmd.Process.Pid)
+	}
+	return out
 }
 
 // Signal sends sig to every process.

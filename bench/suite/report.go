@@ -31,6 +31,7 @@ type Report struct {
 	conn       *ConnFile
 	compress   *CompressFile
 	memberlist *MemberlistFile
+	lazy       *LazyFile
 	cluster    *ClusterFile
 }
 
@@ -163,6 +164,9 @@ func (r *Report) LoadExternal(dir string) error {
 	if m := new(MemberlistFile); load("memberlist", "memberlist.json", m) {
 		r.memberlist = m
 	}
+	if l := new(LazyFile); load("lazy", "lazy.json", l) {
+		r.lazy = l
+	}
 	if c := new(ClusterFile); load("cluster", "cluster.json", c) {
 		r.cluster = c
 	}
@@ -205,6 +209,9 @@ func (r *Report) CollectTargets() {
 	}
 	if r.memberlist != nil {
 		add("memberlist", ext(r.memberlist.Targets))
+	}
+	if r.lazy != nil {
+		add("memberlist end to end", ext(r.lazy.Targets))
 	}
 }
 
@@ -359,10 +366,15 @@ func (r *Report) compressMarkdown(w writer) {
 
 func (r *Report) memberlistMarkdown(w writer) {
 	m := r.memberlist
-	if m == nil {
+	if m == nil && r.lazy == nil {
 		return
 	}
-	w("\n## Member list\n\nDetails in [memberlist.md](memberlist.md).\n\n| implementation | members | workload | p50 ns/change | p99 ns/change | bytes/member |\n|---|---:|---|---:|---:|---:|\n")
+	w("\n## Member list\n\n")
+	if m == nil {
+		m = &MemberlistFile{}
+	} else {
+		w("Details in [memberlist.md](memberlist.md).\n\n| implementation | members | workload | p50 ns/change | p99 ns/change | bytes/member |\n|---|---:|---|---:|---:|---:|\n")
+	}
 	rs := m.Results
 	sort.SliceStable(rs, func(i, j int) bool {
 		if rs[i].Members != rs[j].Members {
@@ -372,6 +384,11 @@ func (r *Report) memberlistMarkdown(w writer) {
 	})
 	for _, x := range rs {
 		w("| %s | %s | %s | %.0f | %.0f | %.1f |\n", x.Impl, Count(float64(x.Members)), x.Op, x.P50, x.P99, x.BytesPerMember)
+	}
+	if l := r.lazy; l != nil {
+		c := l.Churn
+		w("\nEnd to end ([lazy.md](lazy.md)): %s members, %d sessions on rows 0–99, %s presence changes/s: gateway %.2f cores, %s/s of member list dispatches, %s to the sessions, drained %.1f s after the churn.\n",
+			Count(float64(l.Params.Members)), l.Params.Sessions, Count(c.PublishedPerSec), c.ServerCores, Count(c.DispatchesPerSec), MiB(c.BytesPerSec)+"/s", c.DrainSeconds)
 	}
 }
 

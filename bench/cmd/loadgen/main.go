@@ -49,6 +49,7 @@ func run() error {
 	flag.StringVar(&cfg.Channel, "channel", "bench", "centrifugo: the channel every connection subscribes to")
 	flag.BoolVar(&cfg.Resume, "resume", false, "resume after op 7, a dropped connection, or SIGUSR1 (which drops every connection at once)")
 	flag.IntVar(&cfg.TrackMessages, "track-messages", 0, "tagged messages per class to count one by one (see bench/loadgen/latency.go)")
+	lazy := flag.String("lazy", "", "after its guild's GUILD_CREATE each session sends op 14 for GUILD:CHANNEL:A-B[,A-B...] and counts GUILD_MEMBER_LIST_UPDATE")
 	progressJSON := flag.Duration("progress-json", 0, "also print a JSON progress line on stdout at this interval (0: none)")
 	jsonOut := flag.String("json-out", "", "write the result as JSON to this file")
 	progress := flag.Duration("progress", time.Second, "progress line interval on stderr (0: none)")
@@ -62,6 +63,13 @@ func run() error {
 			return err
 		}
 		cfg.SourceAddrs = addrs
+	}
+	if *lazy != "" {
+		l, err := loadgen.ParseLazy(*lazy)
+		if err != nil {
+			return err
+		}
+		cfg.Lazy = l
 	}
 	if err := checkFileLimit(cfg.Conns, cfg.Dialers); err != nil {
 		return err
@@ -161,7 +169,7 @@ func reportJSON(ctx context.Context, r *loadgen.Runner, every time.Duration) {
 			s := r.Stats()
 			emit(map[string]any{"event": "progress", "ready": s.Ready, "failed": s.Failed, "open": s.Open,
 				"dispatches": s.Dispatches, "tagged": s.Tagged, "resumed": s.Resumed, "resuming": s.Resuming,
-				"errors": s.ErrorTotal()})
+				"errors": s.ErrorTotal(), "errors_by_kind": s.Errors, "messages": s.Messages, "bytes_in": s.BytesIn, "lazy": s.Lazy})
 		}
 	}
 }
