@@ -191,7 +191,9 @@ func (a *actor) lazyBuild(id string, rep *guild.Channel) (*lazyList, error) {
 	// Members first, into groups not yet in the order (kept, not shown, no
 	// row changes), then the order: one resync, no rows to throw away.
 	var changes []memberlist.Change
-	for _, uid := range a.lazySortedMembers() {
+	members := a.lazySortedMembers()
+	a.h.prefetchUsers(members)
+	for _, uid := range members {
 		if want, ok := a.lazyWant(l, rep, uid, nil); ok {
 			changes = lazyDiff(changes, l, uid, want, true, false)
 		}
