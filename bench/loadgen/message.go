@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -88,6 +89,15 @@ func (c *conn) onMessage(payload []byte, now int64) {
 		}
 	}()
 	var env envelope
+	if t, seq, d, ok := parseDispatch(data); ok && !bytes.Equal(t, []byte("READY")) && !bytes.Equal(t, []byte("RESUMED")) {
+		// The common case, a dispatch in gatehouse's own layout, without
+		// a JSON decoder (fastenv.go); READY and RESUMED, other ops and
+		// peers' layouts take the decoder below.
+		op, name := int(protocol.OpDispatch), string(t)
+		env = envelope{Op: &op, S: &seq, T: &name, D: d}
+		c.onDispatch(&env, data, now)
+		return
+	}
 	if err := sonic.ConfigStd.Unmarshal(data, &env); err != nil || env.Op == nil {
 		c.fail(ErrJSON)
 		return
