@@ -360,7 +360,7 @@ func (a *actor) lazyDispatch(l *lazyList, rows []memberlist.RowChange, resync bo
 		var ops []lazyOp
 		var fallbacks int
 		if resync {
-			ops, fallbacks = z.planner.syncAll(h.chunks, nil, newLen, false)
+			ops, fallbacks = z.planner.syncAll(h.chunks, h.length, newLen, a.h.cfg.LazyAllShifts, v)
 		} else {
 			// The rows are the list's; the client's array is h.length
 			// long, which differs from oldLen only past its last chunk.

@@ -130,13 +130,14 @@ func (s segs) prune(limit int) segs {
 type lazyFinal interface {
 	// itemLen is the size of the item of the row at index i (i < length).
 	itemLen(i int) int
+	// row is the row at index i (i < length).
+	row(i int) memberlist.Row
 }
 
 // lazyPlanner plans ops for one range set. Its buffers are reused.
 type lazyPlanner struct {
 	ops        []lazyOp
 	cur, spare segs
-	delAfter   []int
 }
 
 // plan turns a batch's row changes into the ops that leave every position
@@ -148,11 +149,14 @@ type lazyPlanner struct {
 // It simulates the client's array as segments of positions known to hold
 // the server's row. INSERT and DELETE at or before the last held row are
 // sent (they shift held rows); past it they change nothing the client
-// holds and the array's length comes from groups, so they are left out
-// unless allShifts asks for every one. UPDATEs are not sent as they come:
-// at the end, every held position not known to be right gets the row it
-// now holds, as an UPDATE, or the whole chunk as a SYNC when that is
-// fewer bytes (a fallback). fallbacks counts the SYNCs.
+// holds, so they are left out. UPDATEs are not sent as they come: at the
+// end, every held position not known to be right gets the row it now
+// holds, as an UPDATE, or the whole chunk as a SYNC when that is fewer
+// bytes (a fallback). fallbacks counts the SYNCs. With allShifts the ops
+// alone must also leave the array as long as the list: the left-out
+// shifts are replaced by their net effect, stub INSERTs or DELETEs at the
+// array's end (lengthFix) — a batch of a thousand joins and leaves past
+// the held rows costs its net change in length, not a thousand ops.
 func (p *lazyPlanner) plan(chunks []int, rcs []memberlist.RowChange, oldLen, newLen int, allShifts bool, fin lazyFinal) (ops []lazyOp, fallbacks int) {
 	p.ops = p.ops[:0]
 	if len(chunks) == 0 {
@@ -161,23 +165,12 @@ func (p *lazyPlanner) plan(chunks []int, rcs []memberlist.RowChange, oldLen, new
 	last := (chunks[len(chunks)-1]+1)*lazyChunk - 1
 	relevant := 0
 	for _, rc := range rcs {
-		if allShifts || rc.Index <= last {
+		if rc.Index <= last {
 			relevant++
 		}
 	}
 	if relevant > lazyPlanMax {
-		return p.syncAll(chunks, rcs, newLen, allShifts)
-	}
-	if allShifts {
-		// delAfter[t]: DELETEs after row change t-1; a position that many
-		// past the last held row can still slide into it.
-		p.delAfter = append(p.delAfter[:0], make([]int, len(rcs)+1)...)
-		for t := len(rcs) - 1; t >= 0; t-- {
-			p.delAfter[t] = p.delAfter[t+1]
-			if rcs[t].Op == memberlist.OpDelete {
-				p.delAfter[t]++
-			}
-		}
+		return p.syncAll(chunks, oldLen, newLen, allShifts, fin)
 	}
 	cur := p.cur[:0]
 	for _, c := range chunks {
@@ -193,28 +186,28 @@ func (p *lazyPlanner) plan(chunks []int, rcs []memberlist.RowChange, oldLen, new
 	}
 	spare := p.spare[:0]
 	clientLen := oldLen
-	for t, rc := range rcs {
+	for _, rc := range rcs {
 		i := rc.Index
 		switch rc.Op {
 		case memberlist.OpInsert:
-			if !allShifts && i > last {
+			if i > last {
 				continue
 			}
 			if i > clientLen {
 				// Left-out INSERTs past the chunks, then DELETEs before
 				// them, pulled a row the client lacks into reach: send
 				// the chunks whole instead.
-				return p.syncAll(chunks, nil, newLen, false)
+				return p.syncAll(chunks, oldLen, newLen, allShifts, fin)
 			}
 			clientLen++
 			p.ops = append(p.ops, lazyOp{kind: opInsert, index: i, final: -1, row: rc.Row})
 			cur, spare = cur.insertAt(spare, i, len(p.ops)-1), cur
 		case memberlist.OpDelete:
-			if !allShifts && i > last {
+			if i > last {
 				continue
 			}
 			if i >= clientLen {
-				return p.syncAll(chunks, nil, newLen, false)
+				return p.syncAll(chunks, oldLen, newLen, allShifts, fin)
 			}
 			clientLen--
 			p.ops = append(p.ops, lazyOp{kind: opDelete, index: i})
@@ -222,11 +215,7 @@ func (p *lazyPlanner) plan(chunks []int, rcs []memberlist.RowChange, oldLen, new
 		case memberlist.OpUpdate:
 			cur, spare = cur.updateAt(spare, i), cur
 		}
-		limit := last
-		if allShifts {
-			limit += p.delAfter[t+1]
-		}
-		cur = cur.prune(limit)
+		cur = cur.prune(last)
 	}
 	p.cur, p.spare = cur, spare
 
@@ -290,29 +279,43 @@ func (p *lazyPlanner) plan(chunks []int, rcs []memberlist.RowChange, oldLen, new
 		}
 	}
 	p.ops = append(p.ops, fixes...)
+	if allShifts {
+		p.ops = lengthFix(p.ops, clientLen, newLen, fin)
+	}
 	return p.ops, fallbacks
 }
 
-// syncAll sends every chunk whole (and, with allShifts, every shift with
-// stub items first).
-func (p *lazyPlanner) syncAll(chunks []int, rcs []memberlist.RowChange, newLen int, allShifts bool) ([]lazyOp, int) {
+// syncAll sends every chunk whole (and, with allShifts, fixes the array's
+// length after them). The client's array is oldLen long before.
+func (p *lazyPlanner) syncAll(chunks []int, oldLen, newLen int, allShifts bool, fin lazyFinal) ([]lazyOp, int) {
 	p.ops = p.ops[:0]
-	if allShifts {
-		for _, rc := range rcs {
-			switch rc.Op {
-			case memberlist.OpInsert:
-				p.ops = append(p.ops, lazyOp{kind: opInsert, index: rc.Index, final: -1, row: rc.Row})
-			case memberlist.OpDelete:
-				p.ops = append(p.ops, lazyOp{kind: opDelete, index: rc.Index})
-			}
-		}
-	}
+	clientLen := oldLen
 	// Chunks past the list too: an empty SYNC tells the client the range
 	// holds nothing now.
 	for _, c := range chunks {
 		p.ops = append(p.ops, lazyOp{kind: opSync, chunk: c})
+		if a, b := c*lazyChunk, min(c*lazyChunk+lazyChunk-1, newLen-1); a <= b {
+			clientLen = max(clientLen, b+1) // a SYNC pads the array to its items
+		}
+	}
+	if allShifts {
+		p.ops = lengthFix(p.ops, clientLen, newLen, fin)
 	}
 	return p.ops, len(chunks)
+}
+
+// lengthFix appends the ops that bring an array of clientLen rows, past
+// every held chunk, to the list's newLen: stub INSERTs of the list's last
+// rows, or DELETEs of the array's last rows. Rows there are outside every
+// held chunk, where only their number is promised.
+func lengthFix(ops []lazyOp, clientLen, newLen int, fin lazyFinal) []lazyOp {
+	for ; clientLen < newLen; clientLen++ {
+		ops = append(ops, lazyOp{kind: opInsert, index: clientLen, final: -1, row: fin.row(clientLen)})
+	}
+	for ; clientLen > newLen; clientLen-- {
+		ops = append(ops, lazyOp{kind: opDelete, index: clientLen - 1})
+	}
+	return ops
 }
 
 // syncOverhead and updateOverhead are the bytes of a SYNC of range

@@ -21,6 +21,8 @@ type fakeFinal []cell
 
 func (f fakeFinal) itemLen(i int) int { return 40 + int(f[i].id%50) }
 
+func (f fakeFinal) row(i int) memberlist.Row { return memberlist.MemberRow(f[i].id) }
+
 // planClient applies planned ops to a client's array the way
 // lazyclient.Apply does, failing on any op a client could not apply.
 func planClient(arr []cell, ops []lazyOp, fin fakeFinal) ([]cell, int, error) {
