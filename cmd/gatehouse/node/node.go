@@ -79,8 +79,9 @@ func Start(cfg Config) (n *Node, err error) {
 		hc.MemberLists = DefaultMemberLists()
 	}
 	// PROTOCOL.md's contract: after every dispatch the client's array is as
-	// long as the list from the ops alone, so every INSERT and DELETE is sent
-	// (the leaner mode, where clients size their array from groups, is
+	// long as the list from the ops alone, so each dispatch carries the net
+	// length change past the held rows (the leaner mode, where clients size
+	// their array from groups, is
 	// Config.Hub.LazyAllShifts=false for deployments whose clients do that).
 	if !cfg.LazyLean {
 		hc.LazyAllShifts = true
