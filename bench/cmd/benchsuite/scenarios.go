@@ -59,7 +59,7 @@ func runScenario(ctx context.Context, o *options, name, dir string, rep *suite.R
 		case o.quick:
 			flags += " -quick"
 		default:
-			flags += " -modes none,zlib-stream,zstd-discord -sizes 1000,5000,19000"
+			flags += " -modes none,zlib-full,zlib-compact,zstd-discord -sizes 1000,5000,19000"
 		}
 		if err = makeTarget(ctx, o, "bench-conn", "CONNBENCH_FLAGS", flags); err == nil {
 			sr.Files = []string{"conn.json", "conn.md"}
