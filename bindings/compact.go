@@ -64,6 +64,7 @@ func NewCompactZstdPool(o compress.ZstdOptions, c compress.CompactOptions) (*Com
 }
 
 func newCompactPool(mode compress.Mode, create func(out **C.GhCompactPool) C.GhStatus) (*CompactPool, error) {
+	tuneMalloc()
 	var h *C.GhCompactPool
 	if err := errOf(create(&h)); err != nil {
 		return nil, err
@@ -134,8 +135,11 @@ func (p *CompactPool) free() {
 }
 
 // Compress appends the compressed form of msg to dst, waking the stream if
-// it hibernates. Buffers and errors behave as for Stream.Compress; after
-// the pool is closed it returns compress.ErrClosed.
+// it hibernates — unless msg is small (at most 128 bytes, a heartbeat ACK
+// say): that goes out uncompressed, in the stream's format, and the stream
+// stays hibernating (check Hibernating afterwards). Buffers and errors
+// behave as for Stream.Compress; after the pool is closed it returns
+// compress.ErrClosed.
 func (s *CompactStream) Compress(dst, msg []byte) ([]byte, error) {
 	if s.h == nil || s.pool.h == nil {
 		return dst, compress.ErrClosed

@@ -69,12 +69,21 @@ func fuzzCompact(t *testing.T, p *CompactPool, data []byte) {
 			}
 			return nil
 		}
+		asleep := s.Hibernating()
 		out, err := s.Compress(dst[:0], msg)
 		if err != nil {
 			return err
 		}
 		if err := v.check(msg, out); err != nil {
 			t.Fatalf("message %d (%d B): %v", i, len(msg), err)
+		}
+		if s.Hibernating() {
+			if !asleep || len(msg) > smallSendMax {
+				t.Fatalf("message %d (%d B) left the stream hibernating", i, len(msg))
+			}
+			if n := s.StateBytes(); n > compress.IdleStateLimit {
+				t.Fatalf("%d bytes of state while hibernating, after message %d", n, i)
+			}
 		}
 		dst = out
 		i++
@@ -89,7 +98,9 @@ func fuzzCompact(t *testing.T, p *CompactPool, data []byte) {
 }
 
 // fuzzSeeds are starting inputs: plain messages, hibernation between and
-// around them, repeats of earlier traffic, empty messages.
+// around them, repeats of earlier traffic, empty messages, and runs of
+// small messages sent while hibernating (past the tail's room, so that the
+// stream wakes among them) followed by repeats of them.
 func fuzzSeeds(f *testing.F) {
 	jsonPool, randPool := pools()
 	f.Add([]byte{})
@@ -104,6 +115,26 @@ func fuzzSeeds(f *testing.F) {
 		script = append(script, byte(i*8)&0xfc, byte(i*16+2))
 	}
 	f.Add(script)
+	// Small messages while asleep: control bytes 0x05, 0x09 and 0x0d take
+	// 41, 82 and 123 bytes of input; 0x06 and 0x02 repeat 98 bytes and 1
+	// byte of history, 0x4e 1844 bytes twice (waking, reaching back into
+	// what went out while asleep); 0x03 sends an empty message.
+	small := append([]byte{0xfd}, jsonPool[:2600]...)
+	for i := range 40 {
+		if i%13 == 0 {
+			small = append(small, 0)
+		}
+		switch n := []int{41, 82, 123}[i%3]; i % 5 {
+		case 3:
+			small = append(small, []byte{0x06, 0x02}[i%2])
+		case 4:
+			small = append(small, 0x03)
+		default:
+			small = append(small, byte(n/41)<<2|1)
+			small = append(small, randPool[i*123:i*123+n]...)
+		}
+	}
+	f.Add(append(small, 0, 0x4e, 0, 0x06, 0xfe))
 }
 
 // FuzzCompactZlib: whatever sequence of messages and hibernations, every

@@ -31,12 +31,26 @@ type compactState struct {
 	sent bool
 	// activeAt is the tick that last saw the connection send.
 	activeAt time.Time
-	// asleep: the stream hibernated and has not sent since.
+	// asleep: the stream holds no working context since it hibernated (or
+	// since it was made, if all it sent were small messages, which do not
+	// wake it). It is what the hibernating gauge counts.
 	asleep bool
 }
 
-// markSent records that c's compact stream compressed a frame. Loop only.
+// markSent records that c's compact stream compressed a frame. A frame the
+// stream sent while staying hibernating (a small message, such as a
+// heartbeat ACK, goes out uncompressed without taking a working context) is
+// not activity: the stream holds nothing to give back, so it does not
+// restart the idle time, and it counts as hibernating (a new stream whose
+// Hello went out that way holds no context either). Loop only.
 func (l *loop) markSent(st *compactState) {
+	if st.stream.Hibernating() {
+		if !st.asleep {
+			st.asleep = true
+			l.srv.stats.hibernating.Add(1)
+		}
+		return
+	}
 	st.sent = true
 	if st.asleep {
 		st.asleep = false

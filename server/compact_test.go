@@ -89,6 +89,49 @@ func compactHibernation(t *testing.T, mode string) {
 	}
 }
 
+// TestHeartbeatACKsLeaveStreamsAsleep: a hibernating compact stream sends
+// heartbeat ACKs without waking (they go out uncompressed and join the
+// stream's retained window), so it never has to hibernate again for them,
+// and the client, decoding every frame as it arrives, still decodes the
+// dispatch that follows and wakes the stream.
+func TestHeartbeatACKsLeaveStreamsAsleep(t *testing.T) {
+	t.Parallel()
+	for i, mode := range []string{"zlib-stream", "zstd-stream"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			srv := rawStart(t, func(c *server.Config) {
+				c.TickInterval = 5 * time.Millisecond
+				c.CompactIdle = 10 * time.Millisecond
+				c.CompactZstd = true
+			})
+			g, s := rawIdentified(t, srv, rawQuery+"&compress="+mode, uint64(631+i))
+			var slept int64
+			gatetest.Eventually(t, gatetest.Wait, func() error {
+				slept = metric(t, srv, "gatehouse_compact_hibernations_total")
+				if h := metric(t, srv, "gatehouse_compact_hibernating"); slept < 1 || h != 1 {
+					return fmt.Errorf("%d hibernations, %d hibernating", slept, h)
+				}
+				return nil
+			})
+			for k := range 5 {
+				g.SendText(`{"op":1,"d":1}`)
+				g.Expect(11)
+				if h := metric(t, srv, "gatehouse_compact_hibernating"); h != 1 {
+					t.Fatalf("ACK %d woke the stream: %d hibernating", k, h)
+				}
+			}
+			// Many idle times later: an ACK that had woken the stream would
+			// have made it hibernate again by now.
+			time.Sleep(20 * 10 * time.Millisecond)
+			if n := metric(t, srv, "gatehouse_compact_hibernations_total"); n != slept {
+				t.Fatalf("%d hibernations after the ACKs, %d before: an ACK woke the stream", n, slept)
+			}
+			s.Dispatch("MESSAGE_CREATE", rawMessage(1, 2000))
+			rawExpectMessage(t, g, 2, 1, 2000)
+		})
+	}
+}
+
 // TestFullStreamsStillSelectable: FullStreams gives every connection a full
 // stream, and zstd-stream connections get full streams unless CompactZstd
 // is set; full streams never hibernate.

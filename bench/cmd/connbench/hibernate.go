@@ -12,10 +12,10 @@ import (
 // second), then until gatehouse_compact_hibernating reaches ready or stops
 // rising (no new high for five readings a second apart), within limit.
 //
-// It does not wait for every stream: a heartbeat ACK is a message in the
-// client's stream and wakes it, so with heartbeats on some sessions are
-// always awake (about (compactIdle + 1 s) / heartbeat interval of them).
-// The reading reports how many slept. It returns how long it waited.
+// It does not insist on every stream: a message over 128 bytes wakes its
+// stream (a heartbeat ACK does not: it goes out stored), and a tick puts
+// at most 256 streams per loop to sleep. The reading reports how many
+// slept. It returns how long it waited.
 func (g *gateway) waitHibernated(ctx context.Context, compactIdle time.Duration, ready int64, limit time.Duration) (time.Duration, error) {
 	start := time.Now()
 	select {

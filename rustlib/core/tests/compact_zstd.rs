@@ -4,7 +4,9 @@
 mod common;
 
 use common::{json_like, random_bytes, Rng, Unzstd};
-use gatehouse_core::compress::compact::{CompactStream, CompactZstd, ZstdPool, IDLE_STATE_LIMIT};
+use gatehouse_core::compress::compact::{
+    CompactStream, CompactZstd, ZstdPool, IDLE_STATE_LIMIT, SMALL_SEND_MAX,
+};
 use gatehouse_core::compress::{Error, MessageCompressor, ZstdParams, ZstdStream};
 
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
@@ -17,12 +19,14 @@ fn compress(z: &mut CompactZstd, pool: &mut ZstdPool, msg: &[u8]) -> Vec<u8> {
 }
 
 /// message makes gateway-shaped text mostly, random bytes sometimes, of
-/// sizes from empty to 200 KB (past the 128 KiB block limit).
+/// sizes from empty to 200 KB (past the 128 KiB block limit), one in five
+/// around the small-send limit.
 fn message(rng: &mut Rng) -> Vec<u8> {
     let len = match rng.below(20) {
         0 => 0,
         1 => 100_000 + rng.below(100_000) as usize,
         2..=4 => rng.below(20_000) as usize,
+        5..=8 => rng.below(SMALL_SEND_MAX as u64 + 40) as usize,
         _ => rng.below(3_000) as usize,
     };
     if rng.below(8) == 0 {
@@ -53,14 +57,23 @@ fn decodes_message_by_message_across_hibernation() {
         let mut z = CompactZstd::new(&pool);
         let mut d = Unzstd::new();
         let mut sent_any = false;
-        for i in 0..150 {
+        let mut asleep_sends = 0;
+        for i in 0..250 {
             if rng.below(4) == 0 {
                 z.hibernate(&mut pool).unwrap();
                 assert!(z.hibernating());
                 assert!(z.state_bytes() <= IDLE_STATE_LIMIT, "{}", z.state_bytes());
             }
+            let was_asleep = z.hibernating();
             let msg = message(&mut rng);
             let out = compress(&mut z, &mut pool, &msg);
+            if z.hibernating() {
+                // Only a small message goes out without waking, and what
+                // it adds keeps the stream under the idle limit.
+                assert!(was_asleep && msg.len() <= SMALL_SEND_MAX, "message {i}");
+                assert!(z.state_bytes() <= IDLE_STATE_LIMIT, "{}", z.state_bytes());
+                asleep_sends += !msg.is_empty() as usize;
+            }
             if !sent_any && !msg.is_empty() {
                 assert!(
                     out.starts_with(&ZSTD_MAGIC),
@@ -79,6 +92,7 @@ fn decodes_message_by_message_across_hibernation() {
                 "{params:?} message {i}"
             );
         }
+        assert!(asleep_sends > 3, "only {asleep_sends} sends while asleep");
     }
 }
 
@@ -202,6 +216,99 @@ fn many_streams_share_one_pool() {
     assert!(pool.idle_contexts() <= 3);
 }
 
+/// ACK is a heartbeat ACK as the gateway sends it.
+const ACK: &[u8] = br#"{"t":null,"s":null,"op":11,"d":null}"#;
+
+#[test]
+fn small_messages_while_hibernating_stay_asleep_and_join_the_window() {
+    for params in [
+        ZstdParams::DISCORD,
+        ZstdParams {
+            level: 1,
+            window_log: 10,
+            hash_log: 10,
+            chain_log: 10,
+        },
+    ] {
+        let mut rng = Rng::new(41);
+        let mut pool = ZstdPool::new(params, 0).unwrap();
+        let mut z = CompactZstd::new(&pool);
+        let mut d = Unzstd::new();
+        for round in 0..6 {
+            let msg = json_like(&mut rng, 20_000);
+            let out = compress(&mut z, &mut pool, &msg);
+            assert_eq!(d.message(&out, msg.len() + 1), msg);
+            z.hibernate(&mut pool).unwrap();
+            // Heartbeat ACKs and unique small messages (random, so that
+            // only the exact bytes can match them later) until the tail is
+            // full: each is one raw block, decodes alone, and leaves the
+            // stream asleep within the idle limit.
+            let mut sent = Vec::new();
+            let mut asleep = 0;
+            loop {
+                let small = if asleep % 3 == 0 {
+                    ACK.to_vec()
+                } else {
+                    let len = 1 + rng.below(SMALL_SEND_MAX as u64) as usize;
+                    random_bytes(&mut rng, len)
+                };
+                let out = compress(&mut z, &mut pool, &small);
+                assert!(!out.starts_with(&ZSTD_MAGIC));
+                assert_eq!(d.message(&out, small.len() + 1), small, "round {round}");
+                sent.extend_from_slice(&small);
+                if !z.hibernating() {
+                    break;
+                }
+                assert_eq!(block_kinds(&out), [None], "not one raw block");
+                assert_eq!(out.len(), small.len() + 3);
+                assert!(z.state_bytes() <= IDLE_STATE_LIMIT, "{}", z.state_bytes());
+                asleep += 1;
+            }
+            // The tail's reserve (256 B) takes two messages of the largest
+            // small size; more when the packed window leaves more room.
+            assert!(
+                asleep >= 2,
+                "round {round}: woke after {asleep} small sends"
+            );
+            // What went out raw is in the decoder's window and in the woken
+            // context's: repeating it costs back-references only.
+            z.hibernate(&mut pool).unwrap();
+            let window = 1usize << params.window_log.max(10);
+            let echo = sent[sent.len().saturating_sub(window - 300)..].to_vec();
+            let out = compress(&mut z, &mut pool, &echo);
+            assert_eq!(d.message(&out, echo.len() + 1), echo, "round {round}");
+            assert!(
+                out.len() * 8 < echo.len(),
+                "round {round}: {} B for {} B sent before",
+                out.len(),
+                echo.len()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_small_first_message_starts_the_frame_without_a_context() {
+    let hello = br#"{"t":null,"s":null,"op":10,"d":{"heartbeat_interval":41250}}"#;
+    let mut pool = ZstdPool::new(ZstdParams::DISCORD, 0).unwrap();
+    let mut z = CompactZstd::new(&pool);
+    let out = compress(&mut z, &mut pool, hello);
+    assert!(z.hibernating(), "Hello woke the stream");
+    assert!(out.starts_with(&ZSTD_MAGIC));
+    assert_eq!(out.len(), 6 + 3 + hello.len());
+    let mut d = Unzstd::new();
+    assert_eq!(d.message(&out, 128), hello);
+    let ready = [&hello[..], &hello[..], &hello[..]].concat();
+    let out = compress(&mut z, &mut pool, &ready);
+    assert!(!z.hibernating());
+    assert!(
+        out.len() < 40,
+        "{} B: the Hello was not in the window",
+        out.len()
+    );
+    assert_eq!(d.message(&out, ready.len() + 1), ready);
+}
+
 #[test]
 fn empty_messages_send_nothing_and_the_frame_waits_for_content() {
     let mut pool = ZstdPool::new(ZstdParams::LEAN, 0).unwrap();
@@ -265,6 +372,19 @@ fn idle_state_stays_under_the_limit_for_incompressible_traffic() {
             "kept {}",
             z.retained_window()
         );
+        // A budget filled by an incompressible window still leaves the
+        // tail its reserve (256 B) for small messages sent while asleep.
+        let mut asleep = 0;
+        while z.hibernating() {
+            let small = random_bytes(&mut rng, SMALL_SEND_MAX);
+            let out = compress(&mut z, &mut pool, &small);
+            assert_eq!(d.message(&out, small.len() + 1), small);
+            if z.hibernating() {
+                assert!(z.state_bytes() <= IDLE_STATE_LIMIT, "{}", z.state_bytes());
+                asleep += 1;
+            }
+        }
+        assert!(asleep >= 256 / SMALL_SEND_MAX, "woke after {asleep}"); // the tail reserve
     }
 }
 

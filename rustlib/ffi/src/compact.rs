@@ -279,8 +279,10 @@ fn pair<'a>(p: &'a mut GhCompactPool, c: &'a mut GhCompactStream) -> Result<Pair
 /// gh_compact_compress compresses the `in_len` bytes at `in_ptr` on stream
 /// `h` into the `out_cap` bytes at `out_ptr` and writes the compressed
 /// length to `*out_len`, waking the stream with a context from `p` if it was
-/// hibernating. `p` must be the pool `h` was made from (or one made with the
-/// same format and parameters): otherwise GH_INVALID_ARGUMENT. Buffers,
+/// hibernating, unless the message is small (at most 128 bytes): that goes
+/// out uncompressed and the stream stays hibernating (see
+/// gh_compact_state). `p` must be the pool `h` was made from (or one made
+/// with the same format and parameters): otherwise GH_INVALID_ARGUMENT. Buffers,
 /// grow-and-retry on GH_BUFFER_TOO_SMALL, zero lengths and failures behave
 /// as for gh_compressor_compress.
 ///

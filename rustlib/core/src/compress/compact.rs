@@ -11,16 +11,20 @@
 //!   working context back to the pool and keeps only its recent plaintext,
 //!   packed, plus a few words of bookkeeping. The next message takes a
 //!   context from the pool, primes it with that plaintext, and continues the
-//!   client's stream where it stopped.
+//!   client's stream where it stopped. A small message
+//!   ([`SMALL_SEND_MAX`]) does not wake it: it goes out uncompressed and
+//!   joins a short raw tail of the retained plaintext (see `tail.rs`).
 //!
 //! A pool is not thread-safe. The gateway keeps one per event loop and uses
 //! it only for the streams of that loop, on that loop.
 
 mod history;
 mod pack;
+mod tail;
 mod zlib;
 mod zstd;
 
+pub use tail::SMALL_SEND_MAX;
 pub use zlib::{CompactZlib, ZlibPool};
 pub use zstd::{CompactZstd, ZstdPool};
 
@@ -50,8 +54,10 @@ pub trait CompactStream: Send {
 
     /// compress writes the compressed form of `input` to the start of
     /// `output` and returns its length, waking the stream first if it is
-    /// hibernating. A buffer shorter than [`bound`](Self::bound) is refused
-    /// with [`Error::BufferTooSmall`] before anything changes.
+    /// hibernating, unless `input` is small enough to go out uncompressed
+    /// without waking ([`SMALL_SEND_MAX`]). A buffer shorter than
+    /// [`bound`](Self::bound) is refused with [`Error::BufferTooSmall`]
+    /// before anything changes.
     fn compress(
         &mut self,
         pool: &mut Self::Pool,
@@ -60,7 +66,8 @@ pub trait CompactStream: Send {
     ) -> Result<usize, Error>;
 
     /// hibernate gives the working context back to `pool` and keeps only
-    /// the packed recent plaintext. Hibernating an idle stream does nothing.
+    /// the packed recent plaintext. Hibernating an idle stream does nothing
+    /// (what it sent while idle stays in its tail).
     fn hibernate(&mut self, pool: &mut Self::Pool) -> Result<(), Error>;
 
     /// release gives the working context, if any, back to `pool` without
@@ -72,6 +79,6 @@ pub trait CompactStream: Send {
     fn hibernating(&self) -> bool;
 
     /// state_bytes is every byte the stream holds now: the stream value,
-    /// its retained window and, while active, its working context.
+    /// its retained window and tail and, while active, its working context.
     fn state_bytes(&self) -> usize;
 }

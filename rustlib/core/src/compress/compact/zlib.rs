@@ -8,9 +8,14 @@
 //! the plaintext it retained (`deflateSetDictionary`), and carries on. The
 //! zlib header is written by hand on the first message; the Adler-32 trailer
 //! never is, because a zlib-stream is never ended.
+//!
+//! A hibernating stream sends a small message as a non-final stored block
+//! followed by the usual sync-flush marker, without a context (see
+//! `tail.rs`).
 
 use super::history::History;
 use super::pack::{Packer, Retained};
+use super::tail::{Tail, TAIL_RESERVE};
 use super::{CompactStream, DEFAULT_MAX_IDLE_CONTEXTS, HANDLE_ALLOWANCE, IDLE_STATE_LIMIT};
 use crate::compress::{check_input, check_output, Error, ZlibParams};
 use zlib_rs::{Deflate, DeflateConfig, DeflateFlush, Method, Strategy};
@@ -123,6 +128,9 @@ pub struct CompactZlib {
     params: ZlibParams,
     worker: Option<Box<Worker>>,
     retained: Retained,
+    /// tail is what the stream sent stored while hibernating, after the
+    /// retained window.
+    tail: Tail,
     /// started: the zlib header has been sent.
     started: bool,
     broken: bool,
@@ -136,6 +144,7 @@ impl CompactZlib {
             params: pool.params,
             worker: None,
             retained: Retained::default(),
+            tail: Tail::default(),
             started: false,
             broken: false,
         }
@@ -144,24 +153,69 @@ impl CompactZlib {
     /// retained_window is how many plaintext bytes a hibernating stream
     /// will prime its next context with (0 while active).
     pub fn retained_window(&self) -> usize {
-        self.retained.raw_len()
+        self.retained.raw_len() + self.tail.bytes().len()
     }
 
-    /// wake takes a context and primes it with the retained window.
+    /// idle_budget is what the packed window and the tail may hold
+    /// together: the idle limit less the stream value and the handle.
+    fn idle_budget() -> usize {
+        IDLE_STATE_LIMIT - HANDLE_ALLOWANCE - core::mem::size_of::<Self>()
+    }
+
+    /// tail_room is how long the tail may grow beside the packed window.
+    fn tail_room(&self) -> usize {
+        Tail::room(Self::idle_budget().saturating_sub(self.retained.heap_bytes()))
+    }
+
+    /// wake takes a context and primes it with the retained window and the
+    /// tail sent after it.
     fn wake(&mut self, pool: &mut ZlibPool) -> Result<(), Error> {
         let mut w = pool.take();
         if self.started {
             pool.packer.unpack(&self.retained, &mut pool.window)?;
-            if !pool.window.is_empty() {
-                w.deflate
-                    .set_dictionary(&pool.window)
-                    .map_err(|_| Error::Broken)?;
-                w.history.push(&pool.window);
+            pool.window.extend_from_slice(self.tail.bytes());
+            // The decoder's window is 2^windowBits: older bytes are out of
+            // reach anyway.
+            let from = pool
+                .window
+                .len()
+                .saturating_sub(1 << self.params.window_bits);
+            let dict = &pool.window[from..];
+            if !dict.is_empty() {
+                w.deflate.set_dictionary(dict).map_err(|_| Error::Broken)?;
+                w.history.push(dict);
             }
         }
         self.retained = Retained::default();
+        self.tail.clear();
         self.worker = Some(w);
         Ok(())
+    }
+
+    /// send_stored writes `input` as a stored block and a sync-flush marker
+    /// without a context, for a hibernating stream whose tail admits it;
+    /// `output` is at least the bound long.
+    fn send_stored(&mut self, input: &[u8], output: &mut [u8]) -> usize {
+        let mut off = 0;
+        if !self.started {
+            output[..2].copy_from_slice(&zlib_header(self.params));
+            off = 2;
+        }
+        if !input.is_empty() {
+            // A flushed stream sits on a byte boundary, so the block header
+            // (BFINAL 0, BTYPE 00) and its padding take one zero byte. The
+            // tail admits at most SMALL_SEND_MAX bytes, so LEN fits.
+            let len = input.len() as u16;
+            output[off] = 0;
+            output[off + 1..off + 3].copy_from_slice(&len.to_le_bytes());
+            output[off + 3..off + 5].copy_from_slice(&(!len).to_le_bytes());
+            output[off + 5..off + 5 + input.len()].copy_from_slice(input);
+            off += 5 + input.len();
+        }
+        output[off..off + 5].copy_from_slice(&EMPTY_STORED_BLOCK);
+        self.tail.push(input);
+        self.started = true;
+        off + 5
     }
 
     fn fail(&mut self) -> Error {
@@ -241,6 +295,9 @@ impl CompactStream for CompactZlib {
                 "pool made for other zlib parameters",
             ));
         }
+        if self.worker.is_none() && self.tail.admits(input.len(), self.tail_room()) {
+            return Ok(self.send_stored(input, output));
+        }
         if self.worker.is_none() {
             if let Err(e) = self.wake(pool) {
                 self.broken = true;
@@ -282,7 +339,9 @@ impl CompactStream for CompactZlib {
             return Ok(());
         };
         w.history.copy_into(&mut pool.window);
-        let budget = IDLE_STATE_LIMIT - HANDLE_ALLOWANCE - core::mem::size_of::<Self>();
+        // The packed window leaves room for the tail a hibernating stream
+        // may then fill.
+        let budget = Self::idle_budget() - TAIL_RESERVE;
         match pool.packer.pack(&pool.window, budget) {
             Ok(r) => {
                 self.retained = r;
@@ -300,6 +359,7 @@ impl CompactStream for CompactZlib {
     fn release(&mut self, pool: &mut ZlibPool) {
         self.broken = true;
         self.retained = Retained::default();
+        self.tail.clear();
         if let Some(w) = self.worker.take() {
             if pool.params == self.params {
                 pool.give(w);
@@ -314,6 +374,7 @@ impl CompactStream for CompactZlib {
     fn state_bytes(&self) -> usize {
         core::mem::size_of::<Self>()
             + self.retained.heap_bytes()
+            + self.tail.heap_bytes()
             + self
                 .worker
                 .as_ref()

@@ -10,6 +10,10 @@
 //! gone out. A woken stream never reuses the previous block's entropy
 //! tables (no treeless literals, no repeat-mode sequence tables) until it
 //! has sent tables of its own, because it no longer knows them.
+//!
+//! A hibernating stream sends a small message as a raw block inside the
+//! frame, without a context: raw blocks change neither the repeat offsets
+//! nor the entropy tables a decoder keeps (see `tail.rs`).
 
 mod bits;
 mod encoder;
@@ -20,9 +24,10 @@ mod matcher;
 mod seq;
 
 use super::pack::{Packer, Retained};
+use super::tail::{Tail, TAIL_RESERVE};
 use super::{CompactStream, DEFAULT_MAX_IDLE_CONTEXTS, HANDLE_ALLOWANCE, IDLE_STATE_LIMIT};
 use crate::compress::{check_input, check_output, Error, ZstdParams};
-use encoder::{Encoder, INITIAL_REPS};
+use encoder::{block_header, frame_header, Encoder, INITIAL_REPS};
 use matcher::MatchParams;
 
 /// RETAIN is the most recent plaintext a hibernating stream tries to keep;
@@ -155,6 +160,9 @@ pub struct CompactZstd {
     params: ZstdParams,
     worker: Option<Box<Encoder>>,
     retained: Retained,
+    /// tail is what the stream sent as raw blocks while hibernating, after
+    /// the retained window.
+    tail: Tail,
     /// reps are the decoder's repeat offsets while hibernating.
     reps: [u32; 3],
     /// started: the frame header has been sent.
@@ -169,6 +177,7 @@ impl CompactZstd {
             params: pool.params,
             worker: None,
             retained: Retained::default(),
+            tail: Tail::default(),
             reps: INITIAL_REPS,
             started: false,
             broken: false,
@@ -178,16 +187,49 @@ impl CompactZstd {
     /// retained_window is how many plaintext bytes a hibernating stream
     /// will prime its next context with (0 while active).
     pub fn retained_window(&self) -> usize {
-        self.retained.raw_len()
+        self.retained.raw_len() + self.tail.bytes().len()
     }
 
+    /// idle_budget is what the packed window and the tail may hold
+    /// together: the idle limit less the stream value and the handle.
+    fn idle_budget() -> usize {
+        IDLE_STATE_LIMIT - HANDLE_ALLOWANCE - core::mem::size_of::<Self>()
+    }
+
+    /// tail_room is how long the tail may grow beside the packed window.
+    fn tail_room(&self) -> usize {
+        Tail::room(Self::idle_budget().saturating_sub(self.retained.heap_bytes()))
+    }
+
+    /// wake takes a context and primes it with the retained window, the
+    /// tail sent after it and the repeat offsets.
     fn wake(&mut self, pool: &mut ZstdPool) -> Result<(), Error> {
         let mut w = pool.take();
         pool.packer.unpack(&self.retained, &mut pool.window)?;
+        pool.window.extend_from_slice(self.tail.bytes());
         w.start(&pool.window, self.reps);
         self.retained = Retained::default();
+        self.tail.clear();
         self.worker = Some(w);
         Ok(())
+    }
+
+    /// send_raw writes non-empty `input` as one raw block (after the frame
+    /// header if none went out yet) without a context, for a hibernating
+    /// stream whose tail admits it; `output` is at least the bound long.
+    fn send_raw(&mut self, input: &[u8], output: &mut [u8]) -> usize {
+        let mut off = 0;
+        if !self.started {
+            let h = frame_header(window_log(self.params));
+            output[..h.len()].copy_from_slice(&h);
+            off = h.len();
+        }
+        // SMALL_SEND_MAX is far below the smallest block limit (1 KiB).
+        output[off..off + 3].copy_from_slice(&block_header(0, input.len()));
+        output[off + 3..off + 3 + input.len()].copy_from_slice(input);
+        self.tail.push(input);
+        self.started = true;
+        off + 3 + input.len()
     }
 }
 
@@ -217,6 +259,9 @@ impl CompactStream for CompactZstd {
         if input.is_empty() {
             // Nothing to flush: a decoder given nothing gives nothing back.
             return Ok(0);
+        }
+        if self.worker.is_none() && self.tail.admits(input.len(), self.tail_room()) {
+            return Ok(self.send_raw(input, output));
         }
         if self.worker.is_none() {
             if let Err(e) = self.wake(pool) {
@@ -258,7 +303,9 @@ impl CompactStream for CompactZstd {
         let Some(w) = self.worker.take() else {
             return Ok(());
         };
-        let budget = IDLE_STATE_LIMIT - HANDLE_ALLOWANCE - core::mem::size_of::<Self>();
+        // The packed window leaves room for the tail a hibernating stream
+        // may then fill.
+        let budget = Self::idle_budget() - TAIL_RESERVE;
         match pool.packer.pack(w.recent(RETAIN), budget) {
             Ok(r) => {
                 self.retained = r;
@@ -276,6 +323,7 @@ impl CompactStream for CompactZstd {
     fn release(&mut self, pool: &mut ZstdPool) {
         self.broken = true;
         self.retained = Retained::default();
+        self.tail.clear();
         if let Some(w) = self.worker.take() {
             if pool.params == self.params {
                 pool.give(w);
@@ -290,6 +338,7 @@ impl CompactStream for CompactZstd {
     fn state_bytes(&self) -> usize {
         core::mem::size_of::<Self>()
             + self.retained.heap_bytes()
+            + self.tail.heap_bytes()
             + self.worker.as_ref().map_or(0, |w| w.heap_bytes())
     }
 }

@@ -235,7 +235,7 @@ impl Encoder {
 }
 
 /// block_header is a non-last block header of `kind` (0 raw, 2 compressed).
-fn block_header(kind: u32, size: usize) -> [u8; 3] {
+pub(crate) fn block_header(kind: u32, size: usize) -> [u8; 3] {
     let h = (kind << 1) | (size as u32) << 3;
     let b = h.to_le_bytes();
     [b[0], b[1], b[2]]
