@@ -29,7 +29,16 @@ type KVStore struct {
 	// synced; nil (a store made by NewKVStore alone) asks NATS every time.
 	// Engine opens it (directory_store.go).
 	dir *directory
+	// bulk admits at most maxBulkLoads PutMembers pipelines at once: each
+	// keeps up to pipelineWindow publishes in flight, and the JetStream
+	// context's async limit (4 × pipelineWindow) must not be reached, or
+	// PublishAsync stalls and fails the load. Later callers wait their turn.
+	bulk chan struct{}
 }
+
+// maxBulkLoads is how many bulk member loads run at once; the fourth
+// window's worth of the async limit is left to single-record writes.
+const maxBulkLoads = 3
 
 var _ store.Store = (*KVStore)(nil)
 
@@ -44,7 +53,7 @@ const (
 // NewKVStore opens (creating when missing) the buckets with the given
 // replica count. An existing bucket keeps its configuration.
 func NewKVStore(ctx context.Context, js jetstream.JetStream, replicas int) (*KVStore, error) {
-	s := &KVStore{js: js}
+	s := &KVStore{js: js, bulk: make(chan struct{}, maxBulkLoads)}
 	var err error
 	if s.users, err = openBucket(ctx, js, bucketUsers, "gatehouse users", replicas); err != nil {
 		return nil, err

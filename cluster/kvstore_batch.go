@@ -85,6 +85,12 @@ func (w *ackWindow) drain() (uint64, error) {
 // members may be written: upserts are idempotent, so the caller retries.
 // Every acknowledged member reaches the directory, error or not.
 func (s *KVStore) PutMembers(ctx context.Context, guildID protocol.Snowflake, ms []*guild.Member) (uint64, error) {
+	select {
+	case s.bulk <- struct{}{}:
+		defer func() { <-s.bulk }()
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
 	w := newAckWindow(ctx, min(pipelineWindow, 2*len(ms)+1))
 	if s.dir != nil {
 		acked := make([]memberRev, 0, len(ms))
