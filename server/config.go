@@ -63,6 +63,9 @@ type Config struct {
 	// Ready reports whether the node's dependencies are reachable, for
 	// GET /readyz; nil means always ready.
 	Ready func() bool
+	// Counters adds counters to GET /metrics: emit is called once per
+	// counter with its Prometheus name, help text and value. nil adds none.
+	Counters func(emit func(name, help string, v int64))
 	// AdminSecret authorises POST /admin/drain (Bearer); empty disables it.
 	AdminSecret string
 }

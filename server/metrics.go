@@ -33,6 +33,11 @@ func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 	gauge("gatehouse_compact_hibernating", "Compact compression streams holding no working context now.", uint64(max(s.stats.hibernating.Load(), 0)))
 	fmt.Fprintf(&b, "# HELP %[1]s %[2]s\n# TYPE %[1]s counter\n%[1]s %[3]d\n", "gatehouse_compact_hibernations_total",
 		"Times a compact compression stream hibernated.", s.stats.hibernations.Load())
+	if s.cfg.Counters != nil {
+		s.cfg.Counters(func(name, help string, v int64) {
+			fmt.Fprintf(&b, "# HELP %[1]s %[2]s\n# TYPE %[1]s counter\n%[1]s %[3]d\n", name, help, v)
+		})
+	}
 	gauge("go_memstats_heap_inuse_bytes", "Go heap in use.", ms.HeapInuse)
 	gauge("go_memstats_heap_alloc_bytes", "Go heap allocated and live.", ms.HeapAlloc)
 	gauge("go_memstats_sys_bytes", "Bytes obtained from the OS by the Go runtime.", ms.Sys)

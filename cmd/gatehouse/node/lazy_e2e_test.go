@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -460,5 +462,19 @@ func TestLazyMemberListEndToEnd(t *testing.T) {
 		st.Changes, st.Dispatches, st.OpBytes, per, st.Bytes, st.Inserts, st.Deletes, st.Updates, st.SubscribeSyncs, st.Invalidates, st.SyncFallbacks, st.Resyncs)
 	if int64(updates) != st.Dispatches {
 		t.Errorf("clients read %d list updates, the node counted %d dispatches", updates, st.Dispatches)
+	}
+	// /metrics carries the same counters.
+	resp, err := http.Get("http://" + n.Server.HTTPAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	st = n.Hub.LazyStats()
+	for name, v := range map[string]int64{"gatehouse_member_list_dispatches_total": st.Dispatches,
+		"gatehouse_member_list_sync_fallbacks_total": st.SyncFallbacks, "gatehouse_member_list_ops_total": st.Ops} {
+		if want := fmt.Sprintf("\n%s %d\n", name, v); !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", strings.TrimSpace(want))
+		}
 	}
 }

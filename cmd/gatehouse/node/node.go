@@ -121,6 +121,15 @@ func Start(cfg Config) (n *Node, err error) {
 	// Ready once this node knows the cluster's presence (else its first
 	// GUILD_CREATEs would miss presences) and while NATS answers.
 	sc.Ready = func() bool { return n.Hub.PresenceWarm() && n.Engine.Healthy() }
+	sc.Counters = func(emit func(name, help string, v int64)) {
+		st := n.Hub.LazyStats()
+		emit("gatehouse_member_list_changes_total", "Member changes applied to member lists that had holders.", st.Changes)
+		emit("gatehouse_member_list_dispatches_total", "GUILD_MEMBER_LIST_UPDATE dispatches sent.", st.Dispatches)
+		emit("gatehouse_member_list_bytes_total", "Bytes of GUILD_MEMBER_LIST_UPDATE d sent, per recipient.", st.Bytes)
+		emit("gatehouse_member_list_ops_total", "GUILD_MEMBER_LIST_UPDATE ops sent.", st.Ops)
+		emit("gatehouse_member_list_sync_fallbacks_total", "SYNCs sent where exact ops would have done (chunk cheaper whole, batch too large, resync).", st.SyncFallbacks)
+		emit("gatehouse_member_list_resyncs_total", "Member list batches that changed the group order: every holder got SYNCs.", st.Resyncs)
+	}
 	if sc.Compression == nil {
 		sc.Compression = DefaultCompression()
 	}
