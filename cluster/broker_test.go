@@ -196,8 +196,20 @@ func TestBrokerSlowConsumerDropsAndLogs(t *testing.T) {
 		}
 		return nil
 	})
-	close(release)
+	// Every message must have reached the client before the handler is
+	// released: pending (nats.go counts the one in the handler there too)
+	// or dropped. Released earlier, messages still on their way find a
+	// fast consumer.
 	ns := s.(*natsSub).sub
+	checkFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		dropped, _ := ns.Dropped()
+		pending, _, _ := ns.Pending()
+		if dropped+pending != sent {
+			return fmt.Errorf("%d dropped + %d pending of %d sent", dropped, pending, sent)
+		}
+		return nil
+	})
+	close(release)
 	checkFor(t, 10*time.Second, 10*time.Millisecond, func() error {
 		dropped, _ := ns.Dropped()
 		if n := got.Load(); n+int64(dropped) != sent || n > 11 {
