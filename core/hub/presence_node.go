@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"time"
 
-	"gatehouse/core/guild"
 	"gatehouse/core/protocol"
 )
 
@@ -67,11 +66,7 @@ func (h *Hub) publishNodeLocked(m nodeMsg) {
 	if m.Kind == nodeHeartbeat || m.Kind == nodeSnapshot {
 		m.Seq = h.presence.local.seq
 	}
-	d, err := protocol.Marshal(m)
-	if err != nil {
-		return
-	}
-	b, err := protocol.Marshal(guild.Event{Type: "PRESENCE_NODE", Data: d})
+	b, err := encodeNodeMsg(m)
 	if err != nil {
 		return
 	}
@@ -114,19 +109,29 @@ func (h *Hub) publishSnapshot() {
 	if lp.closed {
 		return
 	}
+	users := make([]userPresence, 0, len(lp.published))
+	for uid, v := range lp.published {
+		users = append(users, userPresence{ID: uid, Status: v.Status, Activities: v.Activities, ClientStatus: v.ClientStatus})
+	}
+	parts := snapshotParts(users)
+	for i, part := range parts {
+		h.publishNodeLocked(nodeMsg{Kind: nodeSnapshot, Part: i, Parts: len(parts), Users: part})
+	}
+}
+
+// snapshotParts splits a snapshot's users into the parts it is sent in: at
+// most snapshotPart users and about snapshotPartBytes each. There is always
+// at least one part (maybe empty), so a receiver learns the snapshot's end.
+func snapshotParts(users []userPresence) [][]userPresence {
 	var parts [][]userPresence
 	var cur []userPresence
 	size := 0
-	for uid, v := range lp.published {
-		u := userPresence{ID: uid, Status: v.Status, Activities: v.Activities, ClientStatus: v.ClientStatus}
-		n := 96 + len(v.Activities) + len(v.ClientStatus)
+	for _, u := range users {
+		n := 96 + len(u.Activities) + len(u.ClientStatus)
 		if len(cur) > 0 && (len(cur) == snapshotPart || size+n > snapshotPartBytes) {
 			parts, cur, size = append(parts, cur), nil, 0
 		}
 		cur, size = append(cur, u), size+n
 	}
-	parts = append(parts, cur) // the last, or the only one (maybe empty)
-	for i, part := range parts {
-		h.publishNodeLocked(nodeMsg{Kind: nodeSnapshot, Part: i, Parts: len(parts), Users: part})
-	}
+	return append(parts, cur)
 }

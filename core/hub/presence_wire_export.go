@@ -54,23 +54,15 @@ func EncodeNodeHeartbeat(node string, seq uint64) ([]byte, error) {
 
 // EncodeNodeSnapshot is node's snapshot as of seq: every user it
 // contributes (offline ones are left out), in the parts a Hub sends,
-// bounded as publishSnapshot bounds them.
+// split as publishSnapshot splits them (snapshotParts).
 func EncodeNodeSnapshot(node string, seq uint64, users []NodePresence) ([][]byte, error) {
-	var parts [][]userPresence
-	var cur []userPresence
-	size := 0
+	var us []userPresence
 	for _, p := range users {
-		if p.Status == "offline" {
-			continue
+		if p.Status != "offline" {
+			us = append(us, p.wire())
 		}
-		u := p.wire()
-		n := 96 + len(u.Activities) + len(u.ClientStatus)
-		if len(cur) > 0 && (len(cur) == snapshotPart || size+n > snapshotPartBytes) {
-			parts, cur, size = append(parts, cur), nil, 0
-		}
-		cur, size = append(cur, u), size+n
 	}
-	parts = append(parts, cur)
+	parts := snapshotParts(us)
 	out := make([][]byte, 0, len(parts))
 	for i, part := range parts {
 		b, err := encodeNodeMsg(nodeMsg{Kind: nodeSnapshot, Node: node, Seq: seq, Part: i, Parts: len(parts), Users: part})

@@ -49,6 +49,12 @@ func (h *Hub) user(id protocol.Snowflake) *guild.User {
 	if e, ok := h.users.get(id); ok {
 		return e.u
 	}
+	return h.fetchUser(id)
+}
+
+// fetchUser reads id's record from the store into the cache (nil: it has
+// none). A store error is logged and nothing is cached. Any goroutine.
+func (h *Hub) fetchUser(id protocol.Snowflake) *guild.User {
 	u, err := h.cfg.Store.GetUser(h.ctx, id)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {

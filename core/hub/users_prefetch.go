@@ -1,11 +1,9 @@
 package hub
 
 import (
-	"errors"
 	"sync"
 
 	"gatehouse/core/protocol"
-	"gatehouse/core/store"
 )
 
 // prefetchWorkers is how many store reads prefetchUsers keeps in flight.
@@ -38,13 +36,7 @@ func (h *Hub) prefetchUsers(ids []protocol.Snowflake) {
 		go func() {
 			defer wg.Done()
 			for id := range work {
-				u, err := h.cfg.Store.GetUser(h.ctx, id)
-				switch {
-				case err == nil:
-					h.users.put(id, u)
-				case errors.Is(err, store.ErrNotFound):
-					h.users.put(id, nil)
-				}
+				h.fetchUser(id)
 			}
 		}()
 	}
