@@ -14,7 +14,8 @@ import (
 // connections each sent one 300-byte write per broadcast by raw write(2)
 // from one thread per core, drained by raw-epoll reader processes on the
 // same cores. No gateway can deliver a broadcast to N sockets on this
-// machine faster; fan-out latency is read beside it.
+// machine faster; fan-out latency is read beside it. writefloor -json
+// prints one.
 type Floor struct {
 	N             int     `json:"n"`
 	Size          int     `json:"size"`

@@ -27,6 +27,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"gatehouse/bench/benchenv"
+	"gatehouse/bench/suite"
 )
 
 func main() {
@@ -44,7 +47,7 @@ func main() {
 	if *reader {
 		err = runReader(*addr, *n, *size)
 	} else {
-		var res Result
+		var res suite.Floor
 		res, err = runWriter(*n, *rounds, *size, *writers, *readers, *gap)
 		if err == nil {
 			if *asJSON {
@@ -62,23 +65,10 @@ func main() {
 	}
 }
 
-// Result is one run: medians over the broadcasts.
-type Result struct {
-	N             int     `json:"n"`
-	Size          int     `json:"size"`
-	Writers       int     `json:"writers"`
-	Readers       int     `json:"readers"`
-	Rounds        int     `json:"rounds"`
-	P50MS         float64 `json:"p50_ms"`
-	P99MS         float64 `json:"p99_ms"`
-	MaxMS         float64 `json:"max_ms"`
-	CPUPerWriteUS float64 `json:"cpu_per_write_us"`
-}
-
 // runWriter accepts n connections from reader processes, then
 // broadcasts.
-func runWriter(n, rounds, size, writers, readers int, gap time.Duration) (Result, error) {
-	res := Result{N: n, Size: size, Writers: writers, Readers: readers, Rounds: rounds}
+func runWriter(n, rounds, size, writers, readers int, gap time.Duration) (suite.Floor, error) {
+	res := suite.Floor{N: n, Size: size, Writers: writers, Readers: readers, Rounds: rounds}
 	lfd, port, err := listen()
 	if err != nil {
 		return res, err
@@ -269,6 +259,5 @@ func median(v []float64) float64 {
 }
 
 func machine() string {
-	b, _ := os.ReadFile("/proc/loadavg")
-	return fmt.Sprintf("%d cores, load %s", runtime.NumCPU(), strings.Join(strings.Fields(string(b))[:3], " "))
+	return fmt.Sprintf("%d cores, load %s", runtime.NumCPU(), benchenv.LoadAvg())
 }
