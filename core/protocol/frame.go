@@ -1,7 +1,5 @@
 package protocol
 
-import "strconv"
-
 // Frame is one outbound gateway payload before encoding. D is serialised
 // once per event and shared, read-only, by every recipient's Frame; only the
 // small envelope (t, s, op) is per session. Frames are what outbound queues
@@ -36,7 +34,17 @@ func (f *Frame) Size() int {
 	return len(`{"t":null,"s":null,"op":,"d":}`) + uintLen(uint64(f.Op)) + d
 }
 
+// uintLen is the number of decimal digits of v. Size runs for every frame
+// queued, replay-buffered and evicted, so it counts instead of formatting.
 func uintLen(v uint64) int {
-	var b [20]byte
-	return len(strconv.AppendUint(b[:0], v, 10))
+	n := 1
+	for v >= 10000 {
+		v /= 10000
+		n += 4
+	}
+	for v >= 10 {
+		v /= 10
+		n++
+	}
+	return n
 }

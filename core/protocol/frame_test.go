@@ -2,9 +2,28 @@ package protocol
 
 import (
 	"encoding/json"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 )
+
+// TestUintLen checks the digit count at every power-of-ten boundary against
+// strconv's formatting.
+func TestUintLen(t *testing.T) {
+	vs := []uint64{0, math.MaxUint64, math.MaxUint64 - 1}
+	for p := uint64(1); p <= 1e19; p *= 10 {
+		vs = append(vs, p-1, p, p+1)
+		if p > math.MaxUint64/10 {
+			break
+		}
+	}
+	for _, v := range vs {
+		if got, want := uintLen(v), len(strconv.FormatUint(v, 10)); got != want {
+			t.Errorf("uintLen(%d) = %d, want %d", v, got, want)
+		}
+	}
+}
 
 func TestFrameEncoding(t *testing.T) {
 	cases := []Frame{
