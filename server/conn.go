@@ -48,6 +48,7 @@ type wsConn struct {
 
 	mu         sync.Mutex
 	queue      []protocol.Frame
+	queueBox   *[]protocol.Frame // queue's holder from queuePool; nil with queue
 	queueBytes int
 	dirty      bool // queued on lp's dirty list
 	gone       bool // no more sends accepted
@@ -59,6 +60,28 @@ type wsConn struct {
 
 var _ session.Link = (*wsConn)(nil)
 
+// queuePool recycles outbound queue slices. Send takes one for a connection
+// whose queue is empty and the loop gives it back once its frames are
+// written, so a connection in a burst does not grow a fresh slice (and the
+// GC another) every flush, and an idle connection holds none. The slice
+// travels in a box so that Put does not allocate.
+var queuePool = sync.Pool{New: func() any { return new([]protocol.Frame) }}
+
+// maxPooledQueue is the largest queue capacity given back to queuePool; a
+// burst's bigger slices are left to the GC.
+const maxPooledQueue = 256
+
+// recycleQueue clears frames, so that the pool keeps no payload alive, and
+// returns them to queuePool in box. Any goroutine.
+func recycleQueue(box *[]protocol.Frame, frames []protocol.Frame) {
+	if box == nil || cap(frames) > maxPooledQueue {
+		return
+	}
+	clear(frames)
+	*box = frames[:0]
+	queuePool.Put(box)
+}
+
 // Send implements session.Link: any goroutine.
 func (c *wsConn) Send(f protocol.Frame) bool {
 	c.mu.Lock()
@@ -69,10 +92,14 @@ func (c *wsConn) Send(f protocol.Frame) bool {
 	size := f.Size()
 	if c.queueBytes+size > c.srv.cfg.MaxOutboundBytes {
 		c.wantClose, c.closeCode, c.closeMsg = true, protocol.CloseUnknownError, "slow reader: outbound queue full"
-		c.queue, c.queueBytes = nil, 0
+		c.queue, c.queueBox, c.queueBytes = nil, nil, 0
 		c.markDirtyLocked()
 		c.mu.Unlock()
 		return false
+	}
+	if c.queueBox == nil {
+		c.queueBox = queuePool.Get().(*[]protocol.Frame)
+		c.queue = *c.queueBox
 	}
 	c.queue = append(c.queue, f)
 	c.queueBytes += size
@@ -112,12 +139,14 @@ func (c *wsConn) markDirtyLocked() {
 	c.lp.markDirty(c)
 }
 
-// take swaps out what the loop must do for c. Loop only.
-func (c *wsConn) take() (frames []protocol.Frame, closeReq bool, code protocol.CloseCode, msg string) {
+// take swaps out what the loop must do for c; the loop hands frames and box
+// to recycleQueue once written. Loop only.
+func (c *wsConn) take() (frames []protocol.Frame, box *[]protocol.Frame, closeReq bool, code protocol.CloseCode, msg string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	// An idle connection keeps no slice: the next Send allocates a small one.
-	frames, c.queue = c.queue, nil
+	// An idle connection keeps no slice: the next Send takes one from
+	// queuePool.
+	frames, box, c.queue, c.queueBox = c.queue, c.queueBox, nil, nil
 	c.queueBytes = 0
 	c.dirty = false
 	if c.wantPZ != 0 {
@@ -136,7 +165,7 @@ func (c *wsConn) take() (frames []protocol.Frame, closeReq bool, code protocol.C
 func (c *wsConn) markGone() {
 	c.mu.Lock()
 	c.gone = true
-	c.queue, c.queueBytes = nil, 0
+	c.queue, c.queueBox, c.queueBytes = nil, nil, 0
 	c.mu.Unlock()
 }
 

@@ -86,7 +86,8 @@ func (l *loop) drain(c *wsConn) {
 // Link.Close (or made necessary by a compression failure) for the caller to
 // act on. Once c is closing the queue is dropped instead. Loop only.
 func (l *loop) writeQueued(c *wsConn) (closeReq bool, code protocol.CloseCode, msg string) {
-	frames, closeReq, code, msg := c.take()
+	frames, box, closeReq, code, msg := c.take()
+	defer recycleQueue(box, frames)
 	if c.phase == phaseClosed || c.phase == phaseClosing {
 		return false, 0, ""
 	}
@@ -97,7 +98,6 @@ func (l *loop) writeQueued(c *wsConn) (closeReq bool, code protocol.CloseCode, m
 			closeReq, code, msg = true, protocol.CloseUnknownError, "internal compression error"
 			break
 		}
-		frames[i] = protocol.Frame{}
 	}
 	if len(l.out) > 0 {
 		if _, err := c.gc.Write(l.out); err != nil {
