@@ -48,13 +48,16 @@ type Config struct {
 	// every TickInterval.
 	CompactIdle time.Duration
 
-	MaxMessage        int           // WebSocket message cap (1009 above it)
-	MaxHeaderBytes    int           // upgrade request cap
-	HandshakeTimeout  time.Duration // upgrade must complete within this
-	CloseTimeout      time.Duration // wait for the client's close frame after ours
-	MaxOutboundBytes  int           // per-connection queued + unsent bytes; over it the slow reader is closed
-	TickInterval      time.Duration // deadline checks
-	NumEventLoops     int           // 0: one per core
+	MaxMessage       int           // WebSocket message cap (1009 above it)
+	MaxHeaderBytes   int           // upgrade request cap
+	HandshakeTimeout time.Duration // upgrade must complete within this
+	CloseTimeout     time.Duration // wait for the client's close frame after ours
+	MaxOutboundBytes int           // per-connection queued + unsent bytes; over it the slow reader is closed
+	TickInterval     time.Duration // deadline checks
+	// FlushBudget is how long one flush task may write before it hands the
+	// loop back to its sockets (default 4 ms; see loop.flush).
+	FlushBudget       time.Duration
+	NumEventLoops     int // 0: one per core
 	Logger            *slog.Logger
 	AllowedVersions   []int // gateway versions accepted in ?v= (default 9, 10)
 	DefaultAPIVersion int
@@ -88,6 +91,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TickInterval <= 0 {
 		c.TickInterval = time.Second
+	}
+	if c.FlushBudget <= 0 {
+		c.FlushBudget = 4 * time.Millisecond
 	}
 	if c.PayloadMinLen <= 0 {
 		c.PayloadMinLen = 1024

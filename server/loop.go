@@ -16,8 +16,9 @@ import (
 //
 // conns, the scratch buffers and payloadZ are owned by the loop goroutine.
 // dirty and flushQueued are guarded by mu: any goroutine may mark a
-// connection dirty, and the first to do so since the last flush schedules one
-// flush task on the loop (one Execute per loop per batch, not per send).
+// connection dirty, and the first to do so while no flush is pending
+// schedules one flush task on the loop (one Execute per loop per batch, not
+// per send). flushQueued stays set until a flush finds nothing left to do.
 type loop struct {
 	srv *Server
 	el  gnet.EventLoop
@@ -36,6 +37,11 @@ type loop struct {
 	flushQueued bool
 }
 
+// flushYield is how long a flush that ran out of budget waits before the
+// next one is queued: long enough for gnet to finish its round of tasks and
+// poll the sockets (see loop.flush).
+const flushYield = 50 * time.Microsecond
+
 func newLoop(s *Server, el gnet.EventLoop) *loop {
 	return &loop{srv: s, el: el, conns: make(map[*wsConn]struct{})}
 }
@@ -48,24 +54,57 @@ func (l *loop) markDirty(c *wsConn) {
 	l.flushQueued = true
 	l.mu.Unlock()
 	if queue {
-		if err := l.el.Execute(context.Background(), gnet.RunnableFunc(l.flush)); err != nil {
-			l.srv.log.Warn("flush task not scheduled", "err", err)
-			l.mu.Lock()
-			l.flushQueued = false
-			l.mu.Unlock()
-		}
+		l.scheduleFlush()
 	}
 }
 
-// flush drains every dirty connection. Loop only.
+// scheduleFlush queues a flush task. flushQueued is set by the caller.
+func (l *loop) scheduleFlush() {
+	if err := l.el.Execute(context.Background(), gnet.RunnableFunc(l.flush)); err != nil {
+		l.srv.log.Warn("flush task not scheduled", "err", err)
+		l.mu.Lock()
+		l.flushQueued = false
+		l.mu.Unlock()
+	}
+}
+
+// flush drains dirty connections for at most FlushBudget, then gives the
+// loop back to its sockets. Loop only.
+//
+// gnet runs queued tasks until its task queue is empty before it polls
+// again, and a task queued while tasks run joins the same round. A hub
+// fanning out faster than the loop writes (compressed streams, a burst)
+// would otherwise keep the loop in flush tasks for seconds, reading no
+// socket: heartbeats would go unread until the client is timed out (4009),
+// and Identify, Resume and op 8 would wait behind the backlog. So a flush
+// that runs out of budget puts the rest back at the front of the dirty list
+// and queues the next flush only after flushYield, from a timer, once this
+// round of tasks is over; no Send queues one meanwhile (flushQueued stays
+// set).
 func (l *loop) flush(context.Context) error {
 	l.mu.Lock()
 	batch := l.dirty
 	l.dirty = nil
-	l.flushQueued = false
 	l.mu.Unlock()
-	for _, c := range batch {
-		l.drain(c)
+	start := time.Now()
+	done := 0
+	for done < len(batch) {
+		l.drain(batch[done])
+		batch[done] = nil
+		done++
+		if done%8 == 0 && time.Since(start) > l.srv.cfg.FlushBudget {
+			break
+		}
+	}
+	l.mu.Lock()
+	if rest := batch[done:]; len(rest) > 0 {
+		l.dirty = append(rest, l.dirty...)
+	}
+	more := len(l.dirty) > 0
+	l.flushQueued = more
+	l.mu.Unlock()
+	if more {
+		time.AfterFunc(flushYield, l.scheduleFlush)
 	}
 	return nil
 }
