@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+
+	"gatehouse/server/ws"
 
 	"gatehouse/core/auth"
 )
@@ -346,13 +349,17 @@ func (h *handler) OnTraffic(gc gnet.Conn) gnet.Action {
 		return gnet.Close
 	}
 	in, _ := gc.Next(-1)
+	now := h.r.now()
+	in, done := h.finishSplit(c, in, now)
+	if done {
+		return gnet.None
+	}
 	buf := in
 	if len(c.left) > 0 {
 		c.left = append(c.left, in...)
 		buf = c.left
 	}
 	used := 0
-	now := h.r.now()
 	if c.phase == phaseUpgrading {
 		n, err := parseUpgradeResponse(buf, &c.key)
 		if err != nil {
@@ -371,6 +378,51 @@ func (h *handler) OnTraffic(gc gnet.Conn) gnet.Action {
 			c.centConnect(now)
 		}
 	}
+	used += h.decodeFrames(c, buf[used:], now)
+	if c.phase == phaseClosed {
+		c.left = nil
+		return gnet.None
+	}
+	c.keep(buf, used)
+	return gnet.None
+}
+
+// finishSplit completes a frame left unfinished by the last read with the
+// bytes it lacks from in, decodes it, and returns the rest of in. Under a
+// burst nearly every 64 KiB read ends inside a frame; appending the whole
+// next read behind the leftover copied every byte received once more.
+// done reports that in is used up (or the connection closed). Loop only.
+func (h *handler) finishSplit(c *conn, in []byte, now int64) (rest []byte, done bool) {
+	for len(c.left) > 0 && c.phase != phaseUpgrading {
+		need := frameNeed(c.left, h.r.cfg.MaxMessage)
+		if need > len(in) {
+			c.left = append(c.left, in...)
+			return nil, true
+		}
+		c.left = append(c.left, in[:need]...)
+		in = in[need:]
+		if need > 0 && frameNeed(c.left, h.r.cfg.MaxMessage) > 0 {
+			continue // the header is whole now; the payload is still to come
+		}
+		used := h.decodeFrames(c, c.left, now)
+		if c.phase == phaseClosed {
+			c.left = nil
+			return nil, true
+		}
+		if used == 0 {
+			// The decoder wants more than this frame (it never should for a
+			// whole frame): fall back to appending everything.
+			return in, false
+		}
+		c.keep(c.left, used)
+	}
+	return in, false
+}
+
+// decodeFrames decodes the whole frames at the start of buf and acts on
+// them; it returns the bytes used. Loop only.
+func (h *handler) decodeFrames(c *conn, buf []byte, now int64) int {
+	used := 0
 	for c.phase != phaseClosed && used < len(buf) {
 		n, ev, err := c.dec.Decode(buf[used:], h.r.cfg.MaxMessage)
 		if err != nil {
@@ -389,12 +441,43 @@ func (h *handler) OnTraffic(gc gnet.Conn) gnet.Action {
 			c.onEvent(ev, now)
 		}
 	}
-	if c.phase == phaseClosed {
-		c.left = nil
-		return gnet.None
+	return used
+}
+
+// frameNeed is how many more bytes the WebSocket frame at the start of b
+// needs: to finish its header while that is cut short, else to finish its
+// payload. A frame over maxMessage needs nothing more: the decoder refuses
+// it from its header alone.
+func frameNeed(b []byte, maxMessage int) int {
+	if len(b) < 2 {
+		return 2 - len(b)
 	}
-	c.keep(buf, used)
-	return gnet.None
+	hdr, plen := 2, uint64(b[1]&0x7f)
+	switch plen {
+	case 126:
+		hdr = 4
+	case 127:
+		hdr = 10
+	}
+	if b[1]&0x80 != 0 {
+		hdr += 4
+	}
+	if len(b) < hdr {
+		return hdr - len(b)
+	}
+	switch plen {
+	case 126:
+		plen = uint64(binary.BigEndian.Uint16(b[2:4]))
+	case 127:
+		plen = binary.BigEndian.Uint64(b[2:10])
+	}
+	if maxMessage <= 0 {
+		maxMessage = ws.DefaultMaxMessage
+	}
+	if plen > uint64(maxMessage) {
+		return 0
+	}
+	return max(hdr+int(plen)-len(b), 0)
 }
 
 // keep saves buf[used:], an unfinished frame, for the next read; buf may be
