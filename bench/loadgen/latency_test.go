@@ -1,10 +1,35 @@
 package loadgen
 
 import (
+	"bytes"
 	"sync/atomic"
 	"testing"
 	"time"
 )
+
+// parseTagPlain is parseTag's first form, kept as the reference its faster
+// search must agree with: the first occurrence of the whole prefix.
+func parseTagPlain(msg []byte) (class, index int, sentNS int64, ok bool) {
+	i := bytes.Index(msg, tagPrefix)
+	if i < 0 {
+		return 0, 0, 0, false
+	}
+	return parseTagValue(msg[i+len(tagPrefix):])
+}
+
+// FuzzParseTag checks parseTag against parseTagPlain on any bytes.
+func FuzzParseTag(f *testing.F) {
+	f.Add([]byte(`{"content":"hi","nonce":"gh:3:41:1767322445000000006","id":"1"}`))
+	f.Add([]byte(`{"xnonce":"gh:1:1:5","nonce":"gh:2:7:100"}`))
+	f.Add([]byte(`nonce":"gh:1:1:1"`))
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		c1, i1, s1, ok1 := parseTag(msg)
+		c2, i2, s2, ok2 := parseTagPlain(msg)
+		if c1 != c2 || i1 != i2 || s1 != s2 || ok1 != ok2 {
+			t.Fatalf("parseTag(%q) = %d %d %d %v, plain %d %d %d %v", msg, c1, i1, s1, ok1, c2, i2, s2, ok2)
+		}
+	})
+}
 
 // TestTagRoundTrip checks that a tag made by Tag is found again inside a
 // message, whatever surrounds it.
@@ -15,6 +40,12 @@ func TestTagRoundTrip(t *testing.T) {
 	class, index, got, ok := parseTag(msg)
 	if !ok || class != 3 || index != 41 || got != sent {
 		t.Fatalf("parseTag = %d %d %d %v, want 3 41 %d true", class, index, got, ok, sent)
+	}
+	// Another key ending in the same letters, earlier in the message, is
+	// not the nonce.
+	decoy := []byte(`{"xnonce":"gh:1:1:5","nonce":"` + tag + `"}`)
+	if class, index, got, ok := parseTag(decoy); !ok || class != 3 || index != 41 || got != sent {
+		t.Fatalf("after a decoy: parseTag = %d %d %d %v, want 3 41 %d true", class, index, got, ok, sent)
 	}
 }
 

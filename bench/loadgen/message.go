@@ -88,16 +88,14 @@ func (c *conn) onMessage(payload []byte, now int64) {
 			c.lp.msg = nil // do not keep one huge message's buffer
 		}
 	}()
-	var env envelope
 	if t, seq, d, ok := parseDispatch(data); ok && !bytes.Equal(t, []byte("READY")) && !bytes.Equal(t, []byte("RESUMED")) {
 		// The common case, a dispatch in gatehouse's own layout, without
-		// a JSON decoder (fastenv.go); READY and RESUMED, other ops and
-		// peers' layouts take the decoder below.
-		op, name := int(protocol.OpDispatch), string(t)
-		env = envelope{Op: &op, S: &seq, T: &name, D: d}
-		c.onDispatch(&env, data, now)
+		// a JSON decoder (fastenv.go) and without allocating; READY and
+		// RESUMED, other ops and peers' layouts take the decoder below.
+		c.onDispatchFields(t, seq, d, data, now)
 		return
 	}
+	var env envelope
 	if err := sonic.ConfigStd.Unmarshal(data, &env); err != nil || env.Op == nil {
 		c.fail(ErrJSON)
 		return
@@ -163,31 +161,37 @@ func (c *conn) onHello(d []byte, now int64) {
 
 // onDispatch checks seq continuity and handles READY.
 func (c *conn) onDispatch(env *envelope, data []byte, now int64) {
-	r := c.lp.r
 	if env.S == nil || env.T == nil {
 		c.fail(ErrJSON)
 		return
 	}
+	c.onDispatchFields([]byte(*env.T), *env.S, env.D, data, now)
+}
+
+// onDispatchFields acts on a dispatch named t with sequence seq and payload
+// d (data is the whole message). Loop only.
+func (c *conn) onDispatchFields(t []byte, seq uint64, d, data []byte, now int64) {
+	r := c.lp.r
 	r.c.dispatches.Add(1)
-	if *env.S != c.seq+1 {
+	if seq != c.seq+1 {
 		r.c.errs[ErrSeqGap].Add(1)
 	}
-	c.seq = *env.S
+	c.seq = seq
 	switch {
-	case *env.T == "READY":
-		c.onReady(env.D, data, now)
+	case string(t) == "READY":
+		c.onReady(d, data, now)
 		return
-	case c.phase == phaseResumeWait && *env.T == "RESUMED":
+	case c.phase == phaseResumeWait && string(t) == "RESUMED":
 		c.onResumed(now)
 		return
 	case c.phase != phaseReady && c.phase != phaseResumeWait:
 		c.fail(ErrOrder)
 		return
 	}
-	if r.cfg.Lazy != nil && c.onLazy(*env.T, env.D, len(data)) {
+	if r.cfg.Lazy != nil && c.onLazy(string(t), d, len(data)) {
 		return
 	}
-	r.noteTagged(env.D, now)
+	r.noteTagged(d, now)
 }
 
 // onReady validates READY: the whole payload must be valid JSON (checked
