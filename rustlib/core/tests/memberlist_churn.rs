@@ -203,13 +203,16 @@ impl Rng {
 }
 
 fn random_name(r: &mut Rng) -> Vec<u8> {
-    // A shared stem makes a third of the names tie on their prefix.
-    let mut name = if r.below(3) == 0 {
-        b"username".to_vec()
-    } else {
-        Vec::new()
+    // Shared stems make half the names tie on their first eight bytes, and
+    // a sixth on sixteen or more, where neither the key nor the tie key an
+    // inner node keeps can tell them apart (many of those are the same
+    // name, ordered by user id).
+    let (mut name, extra) = match r.below(6) {
+        0 | 1 => (b"username".to_vec(), 1 + r.below(8)),
+        2 => (b"usernameusername".to_vec(), r.below(3)),
+        _ => (Vec::new(), 1 + r.below(8)),
     };
-    for _ in 0..1 + r.below(8) {
+    for _ in 0..extra {
         name.push(b"abcdefghij"[r.below(10) as usize]);
     }
     name

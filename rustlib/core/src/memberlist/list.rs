@@ -2,11 +2,12 @@
 
 use super::change::{Change, Error, GroupCount, Outcome, Row, RowChange};
 use super::groups::Groups;
-use super::key::{prefix_of, Key, Tie};
+use super::key::{prefix_of, Key, Tie, TieKey};
 use super::members::{Member, Members};
 use super::names::NamePool;
 use super::tree::Descent;
 use super::MAX_MEMBERS;
+use core::cell::Cell;
 use core::cmp::Ordering;
 
 /// PREFETCH_CHUNK is how many changes share one prefetch pass.
@@ -30,17 +31,100 @@ pub struct MemberList {
     prefetch_from: usize,
 }
 
-/// Ctx settles prefix ties: the rest of the name, then the user id.
+/// Ctx settles prefix ties: the rest of the name, then the user id. Every
+/// tree call looks for one key, the target's, which takes part in every
+/// tie it settles, so the target's record is read once.
 struct Ctx<'a> {
     members: &'a Members,
     names: &'a NamePool,
+    slot: u32,
+    uid: u64,
+    suffix: u32,
+    /// mine is the target's tie key, read when first needed.
+    mine: Cell<Option<TieKey>>,
+    /// deep: the list is large enough that records and names are likely
+    /// out of cache, so a search across a run of ties prefetches them.
+    deep: bool,
+}
+
+/// RUN_PREFETCH_MIN is the shortest run of ties whose records are
+/// prefetched: a binary search over fewer reads nearly all of them anyway,
+/// one after another.
+const RUN_PREFETCH_MIN: usize = 4;
+
+impl<'a> Ctx<'a> {
+    /// new is the context of a call that looks for `slot`'s key; the record
+    /// holds the key's name and user id.
+    #[inline]
+    fn new(members: &'a Members, names: &'a NamePool, slot: u32, deep: bool) -> Self {
+        let m = members.get(slot);
+        Ctx {
+            members,
+            names,
+            slot,
+            uid: m.uid,
+            suffix: m.suffix,
+            mine: Cell::new(None),
+            deep,
+        }
+    }
+
+    /// of is the suffix handle and user id of a slot.
+    #[inline]
+    fn of(&self, slot: u32) -> (u32, u64) {
+        if slot == self.slot {
+            return (self.suffix, self.uid);
+        }
+        let m = self.members.get(slot);
+        (m.suffix, m.uid)
+    }
 }
 
 impl Tie for Ctx<'_> {
     #[inline]
     fn tie(&self, a: u32, b: u32) -> Ordering {
-        let (x, y) = (self.members.get(a), self.members.get(b));
-        self.names.cmp(x.suffix, y.suffix).then(x.uid.cmp(&y.uid))
+        let ((xs, xu), (ys, yu)) = (self.of(a), self.of(b));
+        // Two members share a handle only when neither has a suffix.
+        let names = match xs == ys {
+            true => Ordering::Equal,
+            false => self.names.get(xs).cmp(self.names.get(ys)),
+        };
+        names.then(xu.cmp(&yu))
+    }
+
+    #[inline]
+    fn tie_key(&self, slot: u32) -> TieKey {
+        if slot != self.slot {
+            let m = self.members.get(slot);
+            return TieKey {
+                next: prefix_of(self.names.get(m.suffix)),
+                uid: m.uid,
+            };
+        }
+        if let Some(k) = self.mine.get() {
+            return k;
+        }
+        let k = TieKey {
+            next: prefix_of(self.names.get(self.suffix)),
+            uid: self.uid,
+        };
+        self.mine.set(Some(k));
+        k
+    }
+
+    /// prefetch_run loads the run's records, then their suffixes: two
+    /// memory waits for the whole search instead of two per probe.
+    #[inline]
+    fn prefetch_run(&self, slots: &[u32]) {
+        if !self.deep || slots.len() < RUN_PREFETCH_MIN {
+            return;
+        }
+        for &s in slots {
+            self.members.prefetch(s);
+        }
+        for &s in slots {
+            self.names.prefetch(self.members.get(s).suffix);
+        }
     }
 }
 
@@ -74,6 +158,12 @@ impl MemberList {
     pub fn prefetch_from(mut self, members: usize) -> Self {
         self.prefetch_from = members;
         self
+    }
+
+    /// deep says whether the list is past `prefetch_from`.
+    #[inline]
+    fn deep(&self) -> bool {
+        self.members.len() >= self.prefetch_from
     }
 
     /// validate checks a change without applying it.
@@ -112,7 +202,7 @@ impl MemberList {
         if self.members.len() + upserts > MAX_MEMBERS {
             return Err(Error::Full);
         }
-        if changes.len() >= PREFETCH_MIN && self.members.len() >= self.prefetch_from {
+        if changes.len() >= PREFETCH_MIN && self.deep() {
             for chunk in changes.chunks(PREFETCH_CHUNK) {
                 self.prefetch(chunk);
             }
@@ -168,7 +258,6 @@ impl MemberList {
         }
         let descents = &mut descents[..n];
         loop {
-            descents.iter().flatten().for_each(Descent::arrays);
             let mut deeper = false;
             for d in descents.iter_mut().flatten() {
                 deeper |= d.search();
@@ -272,10 +361,7 @@ impl MemberList {
     }
 
     fn tree_insert(&mut self, g: u32, prefix: u64, slot: u32) -> usize {
-        let ctx = Ctx {
-            members: &self.members,
-            names: &self.names,
-        };
+        let ctx = Ctx::new(&self.members, &self.names, slot, self.deep());
         self.groups
             .get_mut(g)
             .tree
@@ -283,10 +369,7 @@ impl MemberList {
     }
 
     fn tree_remove(&mut self, g: u32, prefix: u64, slot: u32) -> usize {
-        let ctx = Ctx {
-            members: &self.members,
-            names: &self.names,
-        };
+        let ctx = Ctx::new(&self.members, &self.names, slot, self.deep());
         self.groups
             .get_mut(g)
             .tree
@@ -342,10 +425,7 @@ impl MemberList {
 
     fn index_of_slot(&self, slot: u32) -> usize {
         let m = self.members.get(slot);
-        let ctx = Ctx {
-            members: &self.members,
-            names: &self.names,
-        };
+        let ctx = Ctx::new(&self.members, &self.names, slot, self.deep());
         let rank = self.groups.get(m.group).tree.rank(
             Key {
                 prefix: m.prefix,

@@ -11,7 +11,9 @@
 //! Structure (docs/memberlist.md has the figures):
 //! - one counted B+tree per group ([`tree`]); its leaves hold 12-byte keys
 //!   inline: the first 8 name bytes as a big-endian `u64` and the member's
-//!   slot. Full names and user ids are consulted only when two prefixes tie;
+//!   slot. Full names and user ids are consulted only when two prefixes tie,
+//!   and in inner nodes, which keep each key's name bytes 8 to 16 and user
+//!   id beside it, only when two names share 16 bytes;
 //! - a slab of 24-byte member records ([`members`]) found by user id
 //!   through a table of 4-byte tagged slot numbers ([`index`]);
 //! - name bytes past the eighth in size-classed pools ([`names`]);

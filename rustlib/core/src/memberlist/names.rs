@@ -8,7 +8,6 @@
 
 use super::pages::Paged;
 use super::MAX_NAME_LEN;
-use core::cmp::Ordering;
 
 /// CLASSES are the item sizes; about a quarter of a size class is waste at
 /// worst, and names average a handful of suffix bytes, so nearly all land
@@ -97,18 +96,6 @@ impl NamePool {
         self.classes[class].release(i);
     }
 
-    /// cmp orders two names whose first eight bytes are equal, by their
-    /// suffixes. With no zero bytes in names, equal first eight bytes and
-    /// no suffix mean the name is exactly those bytes, so an empty suffix
-    /// sorts first, as a shorter name does.
-    #[inline]
-    pub(crate) fn cmp(&self, a: u32, b: u32) -> Ordering {
-        if a == b {
-            return Ordering::Equal;
-        }
-        self.get(a).cmp(self.get(b))
-    }
-
     /// suffix_bytes is how many name bytes the pools hold, headers and
     /// rounding excluded.
     pub(crate) fn suffix_bytes(&self) -> usize {
@@ -131,6 +118,7 @@ fn split(h: u32) -> (usize, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use core::cmp::Ordering;
 
     #[test]
     fn suffixes_come_back_as_stored() {
@@ -160,9 +148,10 @@ mod tests {
         let mut p = NamePool::new();
         let a = p.store(b"a");
         let b = p.store(b"b");
-        assert_eq!(p.cmp(0, a), Ordering::Less);
-        assert_eq!(p.cmp(a, b), Ordering::Less);
-        assert_eq!(p.cmp(b, a), Ordering::Greater);
-        assert_eq!(p.cmp(a, a), Ordering::Equal);
+        // With no zero bytes in names, equal first eight bytes and no
+        // suffix mean the name is exactly those bytes: it sorts first.
+        assert_eq!(p.get(0).cmp(p.get(a)), Ordering::Less);
+        assert_eq!(p.get(a).cmp(p.get(b)), Ordering::Less);
+        assert_eq!(p.get(b).cmp(p.get(a)), Ordering::Greater);
     }
 }

@@ -1,19 +1,22 @@
-//! Storage that grows by whole pages and never moves an item.
+//! Storage that grows by whole pages and never moves an item once its
+//! page is full.
 //!
 //! A `Vec` that doubles copies everything it holds when it grows: at a
 //! million members that is one change taking milliseconds, and up to half
-//! its capacity unused. Pages grow geometrically while the store is small
-//! (so a small list stays small) and then by fixed-size pages (so waste is
-//! at most one page and nothing is ever copied).
+//! its capacity unused. Here the first page doubles while the store is
+//! small (so a small list stays small, and the copy is at most half a
+//! page) and every later page is allocated full size, so waste is at most
+//! one page and nothing past the first page is ever copied. All pages but
+//! a growing first one hold the same number of items, so finding an item
+//! is a shift and a mask.
 
 /// Paged holds items of `width` `T`s each, numbered from 0, with a free
 /// list so numbers of released items are used again first.
 pub(crate) struct Paged<T> {
-    /// base_shift: page 0 holds `1 << base_shift` items.
+    /// base_shift: the first page starts with `1 << base_shift` items.
     base_shift: u32,
-    /// cap_shift: pages grow until they hold `1 << (base_shift + cap_shift)`
-    /// items; every later page holds that many.
-    cap_shift: u32,
+    /// shift: a full page holds `1 << shift` items.
+    shift: u32,
     width: usize,
     pages: Vec<Box<[T]>>,
     next: usize,
@@ -21,10 +24,13 @@ pub(crate) struct Paged<T> {
 }
 
 impl<T: Copy + Default> Paged<T> {
+    /// new makes a store whose first page starts at `1 << base_shift`
+    /// items and doubles until it holds `1 << (base_shift + cap_shift)`,
+    /// the size of every later page.
     pub(crate) fn new(base_shift: u32, cap_shift: u32, width: usize) -> Self {
         Paged {
             base_shift,
-            cap_shift,
+            shift: base_shift + cap_shift,
             width,
             pages: Vec::new(),
             next: 0,
@@ -32,16 +38,26 @@ impl<T: Copy + Default> Paged<T> {
         }
     }
 
-    /// alloc returns the number of an unused item, adding a page if needed.
+    /// alloc returns the number of an unused item, adding room if needed.
     pub(crate) fn alloc(&mut self) -> u32 {
         if let Some(i) = self.free.pop() {
             return i;
         }
         let i = self.next;
-        let (page, _) = self.locate(i);
+        let page = i >> self.shift;
         if page == self.pages.len() {
-            let len = self.page_items(page) * self.width;
-            self.pages.push(vec![T::default(); len].into_boxed_slice());
+            let items = if page == 0 {
+                1 << self.base_shift
+            } else {
+                1 << self.shift
+            };
+            self.pages
+                .push(vec![T::default(); items * self.width].into_boxed_slice());
+        } else if page == 0 && i * self.width == self.pages[0].len() {
+            // The first page doubles: a copy of at most half a page.
+            let mut grown = vec![T::default(); 2 * self.pages[0].len()];
+            grown[..self.pages[0].len()].copy_from_slice(&self.pages[0]);
+            self.pages[0] = grown.into_boxed_slice();
         }
         self.next += 1;
         u32::try_from(i).expect("more than 2^32 items")
@@ -60,42 +76,30 @@ impl<T: Copy + Default> Paged<T> {
 
     #[inline]
     pub(crate) fn item(&self, i: u32) -> &[T] {
-        let (page, off) = self.locate(i as usize);
-        &self.pages[page][off * self.width..(off + 1) * self.width]
+        let (page, off) = self.locate(i);
+        &self.pages[page][off..off + self.width]
     }
 
     #[inline]
     pub(crate) fn item_mut(&mut self, i: u32) -> &mut [T] {
-        let (page, off) = self.locate(i as usize);
-        &mut self.pages[page][off * self.width..(off + 1) * self.width]
+        let (page, off) = self.locate(i);
+        &mut self.pages[page][off..off + self.width]
     }
 
     /// heap_bytes is the memory of the pages, the page table and the free list.
     pub(crate) fn heap_bytes(&self) -> usize {
-        let items: usize = (0..self.pages.len()).map(|k| self.page_items(k)).sum();
-        items * self.width * size_of::<T>()
+        let items: usize = self.pages.iter().map(|p| p.len()).sum();
+        items * size_of::<T>()
             + self.pages.capacity() * size_of::<Box<[T]>>()
             + self.free.capacity() * size_of::<u32>()
     }
 
-    fn page_items(&self, k: usize) -> usize {
-        1 << (self.base_shift as usize + k.min(self.cap_shift as usize))
-    }
-
-    /// locate maps an item number to its page and its place in the page.
+    /// locate maps an item number to its page and the offset of its first
+    /// `T` in the page.
     #[inline]
-    fn locate(&self, i: usize) -> (usize, usize) {
-        let cap = self.cap_shift as usize;
-        let geometric = ((1usize << cap) - 1) << self.base_shift;
-        if i < geometric {
-            let q = (i >> self.base_shift) + 1;
-            let k = (usize::BITS - 1 - q.leading_zeros()) as usize;
-            (k, i - (((1 << k) - 1) << self.base_shift))
-        } else {
-            let j = i - geometric;
-            let shift = self.base_shift as usize + cap;
-            (cap + (j >> shift), j & ((1 << shift) - 1))
-        }
+    fn locate(&self, i: u32) -> (usize, usize) {
+        let i = i as usize;
+        (i >> self.shift, (i & ((1 << self.shift) - 1)) * self.width)
     }
 }
 
@@ -114,8 +118,12 @@ mod tests {
         for i in 0..n {
             assert_eq!(p.item(i), &[i, !i]);
         }
-        // Pages of 4, 8, 16 items, then pages of 32.
-        assert_eq!(p.pages.len(), 3 + (n as usize - 28).div_ceil(32));
+        // A first page of 4 items doubling to 32, then pages of 32.
+        assert_eq!(p.pages.len(), (n as usize).div_ceil(32));
+        assert_eq!(
+            p.heap_bytes() - p.pages.capacity() * 16,
+            p.pages.len() * 32 * 2 * 4
+        );
     }
 
     #[test]

@@ -1,45 +1,88 @@
 //! Inner nodes: per child, its smallest key, how many keys it holds and
 //! the child itself.
 
-use super::super::key::{cmp, Key, Tie};
+use super::super::key::{Key, Tie, TieKey};
 use super::super::prefetch::prefetch;
 use super::Node;
 use core::cmp::Ordering;
+use core::mem::offset_of;
 
 /// INNER_CAP is the most children an inner node has.
 pub(crate) const INNER_CAP: usize = 64;
 /// INNER_MIN is the fewest children an inner node other than the root has.
 pub(crate) const INNER_MIN: usize = INNER_CAP / 3;
+/// SLOTS leaves room for one child over capacity, which an insert holds
+/// for a moment before splitting.
+const SLOTS: usize = INNER_CAP + 1;
+
+/// Sep is what an inner node keeps of a child's smallest key: the key and
+/// its [`TieKey`], so a search across equal prefixes reads no record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Sep {
+    pub key: Key,
+    pub tie: TieKey,
+}
 
 /// Inner keeps, for child `i`, its smallest key (so a search picks the last
 /// child whose smallest key is not above the target, and every key here
-/// names a live member) split into `prefix[i]` and `slot[i]` so a search
-/// reads only prefixes, and `counts[i]`: how many keys are under it (so a
-/// rank is the sum of the counts to the left).
+/// names a live member) split into `prefix[i]`, `slot[i]` and the tie key
+/// in `next[i]`, `uid[i]`, so a search reads prefixes only unless they
+/// tie; and `counts[i]`: how many keys are under it (so a rank is the sum
+/// of the counts to the left). The arrays sit inline, in one allocation at
+/// fixed offsets, so loading a node needs no read of the node first; the
+/// children's vector header shares the first cache line with the first
+/// prefixes.
+#[repr(C)]
 pub(crate) struct Inner {
-    prefix: Vec<u64>,
-    slot: Vec<u32>,
-    pub(crate) counts: Vec<u32>,
     pub(crate) kids: Vec<Node>,
+    prefix: [u64; SLOTS],
+    pub(crate) counts: [u32; SLOTS],
+    slot: [u32; SLOTS],
+    next: [u64; SLOTS],
+    uid: [u64; SLOTS],
+}
+
+/// cols applies one array move to every per-child array alike.
+macro_rules! cols {
+    ($f:ident($a:expr $(, $b:expr)?; $($arg:expr),*)) => {{
+        $f(&mut $a.prefix $(, &$b.prefix)?, $($arg),*);
+        $f(&mut $a.counts $(, &$b.counts)?, $($arg),*);
+        $f(&mut $a.slot $(, &$b.slot)?, $($arg),*);
+        $f(&mut $a.next $(, &$b.next)?, $($arg),*);
+        $f(&mut $a.uid $(, &$b.uid)?, $($arg),*);
+    }};
+}
+
+/// shift moves `n` entries from `from` to `to` within one array.
+#[inline]
+fn shift<T: Copy>(a: &mut [T; SLOTS], from: usize, to: usize, n: usize) {
+    a.copy_within(from..from + n, to);
+}
+
+/// copy copies `n` entries of `src` from `from` into `dst` at `to`.
+#[inline]
+fn copy<T: Copy>(dst: &mut [T; SLOTS], src: &[T; SLOTS], from: usize, to: usize, n: usize) {
+    dst[to..to + n].copy_from_slice(&src[from..from + n]);
 }
 
 impl Inner {
-    /// empty makes a node with room for one child over capacity, which an
-    /// insert holds for a moment before splitting.
     pub(crate) fn empty() -> Box<Inner> {
         Box::new(Inner {
-            prefix: Vec::with_capacity(INNER_CAP + 1),
-            slot: Vec::with_capacity(INNER_CAP + 1),
-            counts: Vec::with_capacity(INNER_CAP + 1),
-            kids: Vec::with_capacity(INNER_CAP + 1),
+            kids: Vec::with_capacity(SLOTS),
+            prefix: [0; SLOTS],
+            counts: [0; SLOTS],
+            slot: [0; SLOTS],
+            next: [0; SLOTS],
+            uid: [0; SLOTS],
         })
     }
 
     /// bytes is what one inner node occupies.
     pub(crate) const fn bytes() -> usize {
-        size_of::<Inner>() + (INNER_CAP + 1) * (8 + 4 + 4 + size_of::<Node>())
+        size_of::<Inner>() + SLOTS * size_of::<Node>()
     }
 
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.kids.len()
     }
@@ -53,55 +96,90 @@ impl Inner {
     }
 
     #[inline]
-    pub(crate) fn set_key(&mut self, i: usize, k: Key) {
-        self.prefix[i] = k.prefix;
-        self.slot[i] = k.slot;
+    pub(crate) fn sep(&self, i: usize) -> Sep {
+        Sep {
+            key: self.key(i),
+            tie: TieKey {
+                next: self.next[i],
+                uid: self.uid[i],
+            },
+        }
+    }
+
+    #[inline]
+    pub(crate) fn set_sep(&mut self, i: usize, s: Sep) {
+        self.prefix[i] = s.key.prefix;
+        self.slot[i] = s.key.slot;
+        self.next[i] = s.tie.next;
+        self.uid[i] = s.tie.uid;
+    }
+
+    /// cmp_at orders child `i`'s smallest key against `k`.
+    #[inline]
+    pub(crate) fn cmp_at<T: Tie>(&self, i: usize, k: Key, t: &T) -> Ordering {
+        match self.prefix[i].cmp(&k.prefix) {
+            Ordering::Equal => self.cmp_tied(i, k, t.tie_key(k.slot), t),
+            o => o,
+        }
+    }
+
+    /// cmp_tied orders child `i`'s smallest key against `k`, whose prefix
+    /// is the same and whose tie key is `mine`: from the node alone unless
+    /// the names share 16 bytes.
+    #[inline]
+    fn cmp_tied<T: Tie>(&self, i: usize, k: Key, mine: TieKey, t: &T) -> Ordering {
+        if self.slot[i] == k.slot {
+            return Ordering::Equal;
+        }
+        let theirs = TieKey {
+            next: self.next[i],
+            uid: self.uid[i],
+        };
+        theirs
+            .cmp(mine)
+            .unwrap_or_else(|| t.tie(self.slot[i], k.slot))
     }
 
     /// child is the child to descend into for `k`: the last one whose
-    /// smallest key is not above `k`, or the first. Like a leaf search, a
-    /// binary search on prefixes, full keys only across a tie.
+    /// smallest key is not above `k`, or the first. A binary search on
+    /// prefixes; across a run of equal prefixes, on tie keys.
     #[inline]
     pub(crate) fn child<T: Tie>(&self, k: Key, t: &T) -> usize {
-        let hi = self.prefix.partition_point(|&x| x <= k.prefix);
-        if hi == 0 || self.prefix[hi - 1] != k.prefix {
+        let p = &self.prefix[..self.len()];
+        let hi = p.partition_point(|&x| x <= k.prefix);
+        if hi == 0 || p[hi - 1] != k.prefix {
             return hi.saturating_sub(1); // no tie: the common case, one search
         }
-        let lo = self.prefix[..hi].partition_point(|&x| x < k.prefix);
-        let run = hi - lo;
-        let ties = &self.slot[lo..lo + run];
-        let at_or_below = ties.partition_point(|&slot| {
-            cmp(
-                Key {
-                    prefix: k.prefix,
-                    slot,
-                },
-                k,
-                t,
-            ) != Ordering::Greater
-        });
-        (lo + at_or_below).saturating_sub(1)
+        let lo = p[..hi].partition_point(|&x| x < k.prefix);
+        let mine = t.tie_key(k.slot);
+        let (mut a, mut b) = (lo, hi);
+        while a < b {
+            let m = a + (b - a) / 2;
+            if self.cmp_tied(m, k, mine, t) == Ordering::Greater {
+                b = m;
+            } else {
+                a = m + 1;
+            }
+        }
+        a.saturating_sub(1)
     }
 
-    /// prefetch_arrays starts loading the prefixes and counts.
+    /// prefetch starts loading what a search and a rank read: the
+    /// children's header, the prefixes and the counts. It reads nothing of
+    /// the node, so it never waits for it.
     #[inline]
-    pub(crate) fn prefetch_arrays(&self) {
-        let (p, c) = (
-            self.prefix.as_ptr().cast::<u8>(),
-            self.counts.as_ptr().cast::<u8>(),
-        );
-        for off in (0..self.prefix.len() * 8).step_by(64) {
-            prefetch(p.wrapping_add(off));
-        }
-        for off in (0..self.counts.len() * 4).step_by(64) {
-            prefetch(c.wrapping_add(off));
+    pub(crate) fn prefetch(&self) {
+        let base = (self as *const Inner).cast::<u8>();
+        let end = offset_of!(Inner, counts) + SLOTS * 4;
+        for off in (0..end).step_by(64) {
+            prefetch(base.wrapping_add(off));
         }
     }
 
     /// child_by_prefix is `child` on prefixes alone, for prefetch hints.
     #[inline]
     pub(crate) fn child_by_prefix(&self, prefix: u64) -> usize {
-        self.prefix
+        self.prefix[..self.len()]
             .partition_point(|&x| x <= prefix)
             .saturating_sub(1)
     }
@@ -117,54 +195,50 @@ impl Inner {
         self.before(self.len())
     }
 
-    pub(crate) fn insert_at(&mut self, i: usize, key: Key, count: u32, kid: Node) {
-        self.prefix.insert(i, key.prefix);
-        self.slot.insert(i, key.slot);
-        self.counts.insert(i, count);
+    pub(crate) fn insert_at(&mut self, i: usize, s: Sep, count: u32, kid: Node) {
+        let n = self.len() - i;
+        cols!(shift(self; i, i + 1, n));
+        self.set_sep(i, s);
+        self.counts[i] = count;
         self.kids.insert(i, kid);
     }
 
     pub(crate) fn remove_at(&mut self, i: usize) -> Node {
-        self.prefix.remove(i);
-        self.slot.remove(i);
-        self.counts.remove(i);
+        let n = self.len() - i - 1;
+        cols!(shift(self; i + 1, i, n));
         self.kids.remove(i)
     }
 
     /// split_off moves the children from `at` on into a new node.
     pub(crate) fn split_off(&mut self, at: usize) -> Box<Inner> {
         let mut right = Inner::empty();
-        right.prefix.extend(self.prefix.drain(at..));
-        right.slot.extend(self.slot.drain(at..));
-        right.counts.extend(self.counts.drain(at..));
+        let n = self.len() - at;
+        cols!(copy(right, self; at, 0, n));
         right.kids.extend(self.kids.drain(at..));
         right
     }
 
     /// append moves every child of `b` to the end of `self`.
     pub(crate) fn append(&mut self, b: &mut Inner) {
-        self.prefix.append(&mut b.prefix);
-        self.slot.append(&mut b.slot);
-        self.counts.append(&mut b.counts);
+        let (n, m) = (self.len(), b.len());
+        debug_assert!(n + m <= SLOTS);
+        cols!(copy(self, b; 0, n, m));
         self.kids.append(&mut b.kids);
     }
 
     /// balance shares the children of two neighbours evenly, keeping order.
     pub(crate) fn balance(a: &mut Inner, b: &mut Inner) {
-        let want = (a.len() + b.len()) / 2;
-        if a.len() > want {
-            let n = a.len() - want;
-            for _ in 0..n {
-                let i = a.len() - 1;
-                let (key, count) = (a.key(i), a.counts[i]);
-                let kid = a.remove_at(i);
-                b.insert_at(0, key, count, kid);
-            }
+        let (na, nb) = (a.len(), b.len());
+        let want = (na + nb) / 2;
+        if na > want {
+            let k = na - want;
+            cols!(shift(b; 0, k, nb));
+            cols!(copy(b, a; want, 0, k));
+            b.kids.splice(0..0, a.kids.drain(want..));
         } else {
-            let k = want - a.len();
-            a.prefix.extend(b.prefix.drain(..k));
-            a.slot.extend(b.slot.drain(..k));
-            a.counts.extend(b.counts.drain(..k));
+            let k = want - na;
+            cols!(copy(a, b; 0, na, k));
+            cols!(shift(b; k, 0, nb - k));
             a.kids.extend(b.kids.drain(..k));
         }
     }

@@ -42,12 +42,13 @@ impl Leaf {
         &self.slot[..self.len]
     }
 
-    /// prefetch starts loading the length and the prefixes in use.
+    /// prefetch starts loading the whole leaf: a search reads the length
+    /// and prefixes, an insert or remove shifts prefixes and slots. It
+    /// reads nothing of the leaf, so it never waits for the leaf.
     #[inline]
     pub(crate) fn prefetch(&self) {
         let base = (self as *const Leaf).cast::<u8>();
-        let bytes = 8 + 8 * self.len.min(LEAF_CAP);
-        for off in (0..bytes).step_by(64) {
+        for off in (0..size_of::<Leaf>()).step_by(64) {
             prefetch(base.wrapping_add(off));
         }
     }
@@ -64,6 +65,7 @@ impl Leaf {
         }
         let run = p[lo..].partition_point(|&x| x == k.prefix);
         let s = &self.slot[lo..lo + run];
+        t.prefetch_run(s);
         lo + s.partition_point(|&slot| {
             cmp(
                 Key {
@@ -74,6 +76,18 @@ impl Leaf {
                 t,
             ) == Ordering::Less
         })
+    }
+
+    /// find is the position of a key that is in this leaf. Across a run of
+    /// equal prefixes it looks for the slot, which settles no tie: no
+    /// member record or name is read.
+    #[inline]
+    pub(crate) fn find(&self, k: Key) -> Option<usize> {
+        let p = &self.prefix[..self.len];
+        let lo = p.partition_point(|&x| x < k.prefix);
+        (lo..self.len)
+            .take_while(|&i| p[i] == k.prefix)
+            .find(|&i| self.slot[i] == k.slot)
     }
 
     pub(crate) fn insert_at(&mut self, i: usize, k: Key) {

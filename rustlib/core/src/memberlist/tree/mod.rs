@@ -7,10 +7,10 @@
 mod inner;
 mod leaf;
 
-use super::key::{cmp, Key, Tie};
+use super::key::{Key, Tie};
 use super::prefetch::prefetch;
 use core::cmp::Ordering;
-use inner::{Inner, INNER_CAP, INNER_MIN};
+use inner::{Inner, Sep, INNER_CAP, INNER_MIN};
 use leaf::{Leaf, LEAF_CAP, LEAF_MIN};
 
 pub(crate) enum Node {
@@ -20,13 +20,12 @@ pub(crate) enum Node {
 
 impl Node {
     /// prefetch_search starts loading what a search of this node reads
-    /// first: a leaf's length and prefixes, an inner node's header (which
-    /// holds where its arrays are).
+    /// (and, for a leaf, what an insert or remove shifts).
     #[inline]
     fn prefetch_search(&self) {
         match self {
             Node::Leaf(l) => l.prefetch(),
-            Node::Inner(n) => prefetch(&**n as *const Inner),
+            Node::Inner(n) => n.prefetch(),
         }
     }
 
@@ -36,6 +35,20 @@ impl Node {
         match self {
             Node::Leaf(l) => l.key(0),
             Node::Inner(n) => n.key(0),
+        }
+    }
+
+    /// first_sep is the smallest key with its tie key, for the parent.
+    fn first_sep<T: Tie>(&self, t: &T) -> Sep {
+        match self {
+            Node::Leaf(l) => {
+                let key = l.key(0);
+                Sep {
+                    key,
+                    tie: t.tie_key(key.slot),
+                }
+            }
+            Node::Inner(n) => n.sep(0),
         }
     }
 
@@ -58,17 +71,8 @@ pub(crate) struct Descent<'a> {
 }
 
 impl Descent<'_> {
-    /// arrays starts loading an inner node's prefixes and counts (its
-    /// header is loaded by now); nothing for a leaf.
-    #[inline]
-    pub(crate) fn arrays(&self) {
-        if let Node::Inner(n) = self.node {
-            n.prefetch_arrays();
-        }
-    }
-
-    /// search picks the child for the prefix (the node's arrays are loaded
-    /// by now) and starts loading its entry; false at a leaf.
+    /// search picks the child for the prefix (the node is loaded by now)
+    /// and starts loading its entry; false at a leaf.
     #[inline]
     pub(crate) fn search(&mut self) -> bool {
         match self.node {
@@ -94,7 +98,7 @@ impl Descent<'_> {
 /// Split is the right half of a node that overflowed: its smallest key,
 /// the node and how many keys it holds.
 struct Split {
-    key: Key,
+    sep: Sep,
     node: Node,
     count: u32,
 }
@@ -140,8 +144,9 @@ impl Tree {
         if let Some(s) = split {
             let mut root = Inner::empty();
             let old = std::mem::replace(&mut self.root, Node::Leaf(Leaf::boxed()));
-            root.insert_at(0, old.first(), (self.len - s.count as usize) as u32, old);
-            root.insert_at(1, s.key, s.count, s.node);
+            let first = old.first_sep(t);
+            root.insert_at(0, first, (self.len - s.count as usize) as u32, old);
+            root.insert_at(1, s.sep, s.count, s.node);
             // The placeholder leaf is dropped here; it was never counted.
             self.root = Node::Inner(root);
             self.nodes.inners += 1;
@@ -170,11 +175,7 @@ impl Tree {
         let mut rank = 0;
         loop {
             match node {
-                Node::Leaf(l) => {
-                    let i = l.lower_bound(k, t);
-                    debug_assert!(i < l.len && l.key(i) == k, "key not in tree");
-                    return rank + i;
-                }
+                Node::Leaf(l) => return rank + l.find(k).expect("key in tree"),
                 Node::Inner(n) => {
                     let i = n.child(k, t);
                     rank += n.before(i);
@@ -218,8 +219,12 @@ fn insert<T: Tie>(node: &mut Node, k: Key, t: &T, nodes: &mut Nodes) -> (usize, 
             } else {
                 right.insert_at(pos - mid, k);
             }
+            let key = right.key(0);
             let split = Split {
-                key: right.key(0),
+                sep: Sep {
+                    key,
+                    tie: t.tie_key(key.slot),
+                },
                 count: right.len as u32,
                 node: Node::Leaf(right),
             };
@@ -227,8 +232,15 @@ fn insert<T: Tie>(node: &mut Node, k: Key, t: &T, nodes: &mut Nodes) -> (usize, 
         }
         Node::Inner(n) => {
             let i = n.child(k, t);
-            if cmp(k, n.key(i), t) == Ordering::Less {
-                n.set_key(i, k); // only for i == 0: k is the new smallest
+            if i == 0 && n.cmp_at(0, k, t) == Ordering::Greater {
+                // k is the new smallest
+                n.set_sep(
+                    0,
+                    Sep {
+                        key: k,
+                        tie: t.tie_key(k.slot),
+                    },
+                );
             }
             let before = n.before(i);
             let (rank, split) = insert(&mut n.kids[i], k, t, nodes);
@@ -237,14 +249,14 @@ fn insert<T: Tie>(node: &mut Node, k: Key, t: &T, nodes: &mut Nodes) -> (usize, 
                 return (before + rank, None);
             };
             n.counts[i] -= s.count;
-            n.insert_at(i + 1, s.key, s.count, s.node);
+            n.insert_at(i + 1, s.sep, s.count, s.node);
             if n.len() <= INNER_CAP {
                 return (before + rank, None);
             }
             let right = n.split_off(n.len() / 2);
             nodes.inners += 1;
             let split = Split {
-                key: right.key(0),
+                sep: right.sep(0),
                 count: right.total() as u32,
                 node: Node::Inner(right),
             };
@@ -256,8 +268,7 @@ fn insert<T: Tie>(node: &mut Node, k: Key, t: &T, nodes: &mut Nodes) -> (usize, 
 fn remove<T: Tie>(node: &mut Node, k: Key, t: &T, nodes: &mut Nodes) -> usize {
     match node {
         Node::Leaf(l) => {
-            let pos = l.lower_bound(k, t);
-            assert!(pos < l.len && l.key(pos) == k, "key not in tree");
+            let pos = l.find(k).expect("key in tree");
             l.remove_at(pos);
             pos
         }
@@ -266,10 +277,12 @@ fn remove<T: Tie>(node: &mut Node, k: Key, t: &T, nodes: &mut Nodes) -> usize {
             let before = n.before(i);
             let rank = remove(&mut n.kids[i], k, t, nodes);
             n.counts[i] -= 1;
-            let first = n.kids[i].first();
-            n.set_key(i, first);
+            if n.kids[i].first() != n.key(i) {
+                let first = n.kids[i].first_sep(t);
+                n.set_sep(i, first);
+            }
             if n.kids[i].underfull() {
-                fix_underfull(n, i, nodes);
+                fix_underfull(n, i, t, nodes);
             }
             before + rank
         }
@@ -278,7 +291,7 @@ fn remove<T: Tie>(node: &mut Node, k: Key, t: &T, nodes: &mut Nodes) -> usize {
 
 /// fix_underfull merges child `i` with a neighbour when both fit in one
 /// node, and otherwise shares their keys evenly.
-fn fix_underfull(n: &mut Inner, i: usize, nodes: &mut Nodes) {
+fn fix_underfull<T: Tie>(n: &mut Inner, i: usize, t: &T, nodes: &mut Nodes) {
     let a = if i + 1 < n.len() { i } else { i - 1 };
     let (left, right) = n.kids.split_at_mut(a + 1);
     let merged = match (&mut left[a], &mut right[0]) {
@@ -312,8 +325,8 @@ fn fix_underfull(n: &mut Inner, i: usize, nodes: &mut Nodes) {
         n.counts[a] += n.counts[a + 1];
         n.remove_at(a + 1);
     } else {
-        let first = n.kids[a + 1].first();
-        n.set_key(a + 1, first);
+        let first = n.kids[a + 1].first_sep(t);
+        n.set_sep(a + 1, first);
     }
 }
 
@@ -346,6 +359,7 @@ fn walk(node: &Node, mut start: usize, f: &mut impl FnMut(u32) -> bool) -> bool 
 
 #[cfg(test)]
 mod tests {
+    use super::super::key::{cmp, TieKey};
     use super::*;
 
     /// ByPrefix breaks prefix ties by slot, standing in for name and id.
@@ -353,6 +367,12 @@ mod tests {
     impl Tie for BySlot {
         fn tie(&self, a: u32, b: u32) -> Ordering {
             a.cmp(&b)
+        }
+        fn tie_key(&self, slot: u32) -> TieKey {
+            TieKey {
+                next: 0,
+                uid: u64::from(slot),
+            }
         }
     }
 
@@ -378,6 +398,7 @@ mod tests {
                 for (i, kid) in n.kids.iter().enumerate() {
                     assert_eq!(check(kid, false), n.counts[i] as usize);
                     assert_eq!(kid.first(), n.key(i));
+                    assert_eq!(n.sep(i).tie, BySlot.tie_key(n.key(i).slot));
                 }
                 n.total()
             }
