@@ -107,6 +107,33 @@ func (l *loop) newCompressor(c *wsConn, mode compress.Mode) (compress.Compressor
 }
 
 // compactFor says whether connections asking for mode get compact streams.
+// StreamChoice says which transport modes get compact streams with this
+// configuration, for the start-up log line: "full", "compact:zlib" or
+// "compact:zlib,zstd" (no spaces, so the benchmarks can read it back). A
+// factory without compact streams (the pure-Go one) gives full streams
+// whatever the settings say.
+func (c *Config) StreamChoice() string {
+	if _, ok := c.Compression.(compress.CompactFactory); !ok {
+		return "full"
+	}
+	choice := ""
+	for _, m := range []struct {
+		mode compress.Mode
+		name string
+	}{{compress.ZlibStream, "zlib"}, {compress.ZstdStream, "zstd"}} {
+		if c.compactFor(m.mode) {
+			if choice != "" {
+				choice += ","
+			}
+			choice += m.name
+		}
+	}
+	if choice == "" {
+		return "full"
+	}
+	return "compact:" + choice
+}
+
 func (c *Config) compactFor(mode compress.Mode) bool {
 	if c.FullStreams {
 		return false

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"gatehouse/bindings/purego"
 	"gatehouse/internal/gatetest"
 	"gatehouse/server"
 )
@@ -154,6 +155,25 @@ func TestFullStreamsStillSelectable(t *testing.T) {
 		rawExpectMessage(t, g, 2, 1, 300)
 		if n := metric(t, srv, "gatehouse_compact_hibernations_total"); n != 0 {
 			t.Fatalf("%s: %d hibernations with full streams", tc.mode, n)
+		}
+	}
+}
+
+// TestStreamChoice checks the start-up log's account of which modes get
+// compact streams against the settings and the factory.
+func TestStreamChoice(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  server.Config
+		want string
+	}{
+		{"defaults", server.Config{Compression: rawCompression()}, "compact:zlib"},
+		{"compact zstd", server.Config{Compression: rawCompression(), CompactZstd: true}, "compact:zlib,zstd"},
+		{"full", server.Config{Compression: rawCompression(), FullStreams: true}, "full"},
+		{"pure Go", server.Config{Compression: purego.Factory(), CompactZstd: true}, "full"},
+	} {
+		if got := tc.cfg.StreamChoice(); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }

@@ -51,7 +51,7 @@ func addCompressionFlags(fs *flag.FlagSet) *compressionFlags {
 			"full: every zlib-stream and zstd-stream connection keeps a full library stream for its life (371 KiB zlib, 1.3 MiB zstd discord)")
 	c.compactZstd = fs.Bool("compact-zstd", false,
 		"give zstd-stream connections compact streams too (our own zstd encoder, 16 KiB while idle); "+
-			"opt-in because on the benchmark corpus, idle 1 message in 20, it writes +9.6% bytes for 2.8x the CPU of libzstd (bench/results/compress.md)")
+			"opt-in because on the benchmark corpus, idle before 1 message in 20, it writes about 10% more bytes for 2.5-3x the CPU of libzstd (bench/results/compress.md)")
 	c.compactIdle = fs.Duration("compact-idle", compress.DefaultIdleAfter,
 		"a connection that sends nothing this long has its compact stream hibernated (checked every second)")
 	return c
@@ -73,18 +73,4 @@ func (c *compressionFlags) apply(sc *server.Config) {
 	sc.FullStreams = c.streams.full
 	sc.CompactZstd = *c.compactZstd
 	sc.CompactIdle = *c.compactIdle
-}
-
-// describe is the stream choice in effect with factory f, for the start-up
-// log line (no spaces, so the benchmarks can read it back): which modes get
-// compact streams. A factory without compact streams (the pure-Go one)
-// gives full streams whatever the flags say.
-func (c *compressionFlags) describe(f compress.Factory) string {
-	if _, ok := f.(compress.CompactFactory); !ok || c.streams.full {
-		return "full"
-	}
-	if *c.compactZstd {
-		return "compact:zlib,zstd"
-	}
-	return "compact:zlib"
 }
