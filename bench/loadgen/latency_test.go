@@ -123,3 +123,68 @@ func TestCDF(t *testing.T) {
 		t.Fatal("empty summary has a CDF")
 	}
 }
+
+// FuzzParseTagAt checks the hinted search against parseTag for any hint on
+// messages that carry the tag prefix at most once, and that a hint it
+// leaves finds the same tag again in one comparison.
+func FuzzParseTagAt(f *testing.F) {
+	f.Add([]byte(`{"content":"hi","nonce":"gh:3:41:1767322445000000006","id":"1"}`), 24)
+	f.Add([]byte(`{"xnonce":"gh:1:1:5","nonce":"gh:2:7:100"}`), 3)
+	f.Add([]byte(`"nonce":"gh:1:1:1"`), -5)
+	f.Fuzz(func(t *testing.T, msg []byte, hint int) {
+		if bytes.Count(msg, tagPrefix) > 1 {
+			return
+		}
+		at := hint
+		c1, i1, s1, ok1 := parseTagAt(msg, &at)
+		c2, i2, s2, ok2 := parseTag(msg)
+		if c1 != c2 || i1 != i2 || s1 != s2 || ok1 != ok2 {
+			t.Fatalf("parseTagAt(%q, %d) = %d %d %d %v, parseTag %d %d %d %v", msg, hint, c1, i1, s1, ok1, c2, i2, s2, ok2)
+		}
+		if ok1 {
+			again := at
+			if c, i, s, ok := parseTagAt(msg, &again); !ok || c != c1 || i != i1 || s != s1 || again != at {
+				t.Fatalf("hint %d left by the first call does not find the tag again", at)
+			}
+		}
+	})
+}
+
+// TestParseTagAtFollowsTheLayout reads messages whose nonce moves: the
+// hint is used when it still points at the tag and replaced when not.
+func TestParseTagAtFollowsTheLayout(t *testing.T) {
+	at := 0
+	for i, msg := range []string{
+		`{"a":"x","nonce":"gh:1:2:300"}`,
+		`{"a":"y","nonce":"gh:1:3:400"}`,
+		`{"a":"longer","nonce":"gh:2:4:500"}`,
+		`{"nonce":"gh:3:5:600"}`,
+	} {
+		c, x, s, ok := parseTagAt([]byte(msg), &at)
+		wc, wx, ws, wok := parseTag([]byte(msg))
+		if !ok || c != wc || x != wx || s != ws || ok != wok {
+			t.Fatalf("message %d: %d %d %d %v, want %d %d %d %v", i, c, x, s, ok, wc, wx, ws, wok)
+		}
+	}
+}
+
+// BenchmarkParseTag times finding the tag in a benchmark MESSAGE_CREATE as
+// the gateway sends it, by search and with the hint.
+func BenchmarkParseTag(b *testing.B) {
+	msg := []byte(`{"attachments":[],"author":{"id":"80351110224678913"},"channel_id":"90000000000000001","content":"Deploy of the gateway to the eu-west pool finished; p99 fan-out latency looks flat, see the dashboard at https://example.invalid/d/gatehouse — ping <@80351110224678912> if anything drifts.","edited_timestamp":null,"embeds":[],"guild_id":"90000000000000000","id":"1310000000000000000","mention_everyone":false,"mention_roles":[],"mentions":[],"nonce":"` + Tag(1, 7, 1767322445000000006) + `","pinned":false,"timestamp":"2026-11-28T22:00:00.000000+00:00","tts":false,"type":0}`)
+	b.Run("search", func(b *testing.B) {
+		for range b.N {
+			if _, _, _, ok := parseTag(msg); !ok {
+				b.Fatal("no tag")
+			}
+		}
+	})
+	b.Run("hint", func(b *testing.B) {
+		at := 0
+		for range b.N {
+			if _, _, _, ok := parseTagAt(msg, &at); !ok {
+				b.Fatal("no tag")
+			}
+		}
+	})
+}

@@ -21,6 +21,9 @@ type loop struct {
 	out  []byte     // outbound frame scratch
 	pay  []byte     // outbound payload scratch
 	msg  []byte     // decompressed message scratch
+	// tagAt is where the last tagged message read on this loop had its
+	// tag (parseTagAt's hint).
+	tagAt int
 
 	retries []*conn // waiting to identify again after op 9
 

@@ -191,7 +191,7 @@ func (c *conn) onDispatchFields(t []byte, seq uint64, d, data []byte, now int64)
 	if r.cfg.Lazy != nil && c.onLazy(string(t), d, len(data)) {
 		return
 	}
-	r.noteTagged(d, now)
+	r.noteTagged(d, now, &c.lp.tagAt)
 }
 
 // onReady validates READY: the whole payload must be valid JSON (checked
