@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::compact::{compress, incompressible_idle_state, small_sends_stay_asleep};
 use common::{json_like, random_bytes, Inflater, Rng};
 use gatehouse_core::compress::compact::{
     CompactStream, CompactZlib, ZlibPool, IDLE_STATE_LIMIT, SMALL_SEND_MAX,
@@ -10,13 +11,6 @@ use gatehouse_core::compress::compact::{
 use gatehouse_core::compress::{Error, MessageCompressor, ZlibParams, ZlibStream};
 
 const SUFFIX: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
-
-fn compress(z: &mut CompactZlib, pool: &mut ZlibPool, msg: &[u8]) -> Vec<u8> {
-    let mut out = vec![0u8; z.bound(msg.len()).unwrap()];
-    let n = z.compress(pool, msg, &mut out).unwrap();
-    out.truncate(n);
-    out
-}
 
 /// message makes gateway-shaped text mostly, random bytes sometimes, of
 /// sizes from empty to 40 KB, one in five around the small-send limit.
@@ -161,9 +155,6 @@ fn a_small_first_message_starts_the_stream_without_a_context() {
     assert_eq!(d.message(&out, ready.len() + 1), ready);
 }
 
-/// ACK is a heartbeat ACK as the gateway sends it.
-const ACK: &[u8] = br#"{"t":null,"s":null,"op":11,"d":null}"#;
-
 #[test]
 fn small_messages_while_hibernating_stay_asleep_and_join_the_window() {
     for params in [
@@ -174,57 +165,18 @@ fn small_messages_while_hibernating_stay_asleep_and_join_the_window() {
             mem_level: 1,
         },
     ] {
-        let mut rng = Rng::new(41);
         let mut pool = ZlibPool::new(params, 0).unwrap();
         let mut z = CompactZlib::new(&pool);
-        let mut d = Inflater::new();
-        for round in 0..6 {
-            let msg = json_like(&mut rng, 20_000);
-            let out = compress(&mut z, &mut pool, &msg);
-            assert_eq!(d.message(&out, msg.len() + 1), msg);
-            z.hibernate(&mut pool).unwrap();
-            // Heartbeat ACKs and unique small messages (random, so that
-            // only the exact bytes can match them later) until the tail is
-            // full: each is stored, ends in the sync marker, decodes alone,
-            // and leaves the stream asleep within the idle limit.
-            let mut sent = Vec::new();
-            let mut asleep = 0;
-            loop {
-                let small = if asleep % 3 == 0 {
-                    ACK.to_vec()
-                } else {
-                    let len = 1 + rng.below(SMALL_SEND_MAX as u64) as usize;
-                    random_bytes(&mut rng, len)
-                };
-                let out = compress(&mut z, &mut pool, &small);
-                assert!(out.ends_with(&SUFFIX));
-                assert_eq!(d.message(&out, small.len() + 1), small, "round {round}");
-                sent.extend_from_slice(&small);
-                if !z.hibernating() {
-                    break;
-                }
-                assert_eq!(out.len(), small.len() + 10, "not one stored block");
-                assert!(z.state_bytes() <= IDLE_STATE_LIMIT, "{}", z.state_bytes());
-                asleep += 1;
-            }
-            assert!(
-                asleep >= 7,
-                "round {round}: woke after {asleep} small sends"
-            );
-            // What went out stored is in the decoder's window and in the
-            // woken context's: repeating it costs back-references only.
-            z.hibernate(&mut pool).unwrap();
-            let window = 1usize << params.window_bits;
-            let echo = sent[sent.len().saturating_sub(window - 300)..].to_vec();
-            let out = compress(&mut z, &mut pool, &echo);
-            assert_eq!(d.message(&out, echo.len() + 1), echo, "round {round}");
-            assert!(
-                out.len() * 8 < echo.len(),
-                "round {round}: {} B for {} B sent before",
-                out.len(),
-                echo.len()
-            );
-        }
+        // Each goes out stored and ends in the sync marker.
+        small_sends_stay_asleep(
+            &mut z,
+            &mut pool,
+            &mut Inflater::new(),
+            1 << params.window_bits,
+            7,
+            |out| assert!(out.ends_with(&SUFFIX)),
+            |out, small| assert_eq!(out.len(), small.len() + 10, "not one stored block"),
+        );
     }
 }
 
@@ -272,35 +224,16 @@ fn hibernating_keeps_ratio_close_to_a_full_stream() {
 
 #[test]
 fn idle_state_stays_under_the_limit_for_incompressible_traffic() {
-    let mut rng = Rng::new(5);
     let mut pool = ZlibPool::new(ZlibParams::default(), 0).unwrap();
     let mut z = CompactZlib::new(&pool);
-    let mut d = Inflater::new();
-    for _ in 0..20 {
-        let msg = random_bytes(&mut rng, 50_000);
-        let out = compress(&mut z, &mut pool, &msg);
-        assert_eq!(d.message(&out, msg.len() + 1), msg);
-        z.hibernate(&mut pool).unwrap();
-        assert!(z.state_bytes() <= IDLE_STATE_LIMIT, "{}", z.state_bytes());
-        assert!(
-            z.retained_window() > 8 * 1024,
-            "kept {}",
-            z.retained_window()
-        );
-        // A budget filled by an incompressible window still leaves the
-        // tail its reserve (256 B) for small messages sent while asleep.
-        let mut asleep = 0;
-        while z.hibernating() {
-            let small = random_bytes(&mut rng, SMALL_SEND_MAX);
-            let out = compress(&mut z, &mut pool, &small);
-            assert_eq!(d.message(&out, small.len() + 1), small);
-            if z.hibernating() {
-                assert!(z.state_bytes() <= IDLE_STATE_LIMIT, "{}", z.state_bytes());
-                asleep += 1;
-            }
-        }
-        assert!(asleep >= 256 / SMALL_SEND_MAX, "woke after {asleep}"); // the tail reserve
-    }
+    incompressible_idle_state(
+        &mut z,
+        &mut pool,
+        &mut Inflater::new(),
+        20,
+        50_000,
+        CompactZlib::retained_window,
+    );
 }
 
 #[test]

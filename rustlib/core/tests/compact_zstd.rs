@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::compact::{compress, incompressible_idle_state, small_sends_stay_asleep};
 use common::{json_like, random_bytes, Rng, Unzstd};
 use gatehouse_core::compress::compact::{
     CompactStream, CompactZstd, ZstdPool, IDLE_STATE_LIMIT, SMALL_SEND_MAX,
@@ -10,13 +11,6 @@ use gatehouse_core::compress::compact::{
 use gatehouse_core::compress::{Error, MessageCompressor, ZstdParams, ZstdStream};
 
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
-
-fn compress(z: &mut CompactZstd, pool: &mut ZstdPool, msg: &[u8]) -> Vec<u8> {
-    let mut out = vec![0u8; z.bound(msg.len()).unwrap()];
-    let n = z.compress(pool, msg, &mut out).unwrap();
-    out.truncate(n);
-    out
-}
 
 /// message makes gateway-shaped text mostly, random bytes sometimes, of
 /// sizes from empty to 200 KB (past the 128 KiB block limit), one in five
@@ -216,9 +210,6 @@ fn many_streams_share_one_pool() {
     assert!(pool.idle_contexts() <= 3);
 }
 
-/// ACK is a heartbeat ACK as the gateway sends it.
-const ACK: &[u8] = br#"{"t":null,"s":null,"op":11,"d":null}"#;
-
 #[test]
 fn small_messages_while_hibernating_stay_asleep_and_join_the_window() {
     for params in [
@@ -230,60 +221,23 @@ fn small_messages_while_hibernating_stay_asleep_and_join_the_window() {
             chain_log: 10,
         },
     ] {
-        let mut rng = Rng::new(41);
         let mut pool = ZstdPool::new(params, 0).unwrap();
         let mut z = CompactZstd::new(&pool);
-        let mut d = Unzstd::new();
-        for round in 0..6 {
-            let msg = json_like(&mut rng, 20_000);
-            let out = compress(&mut z, &mut pool, &msg);
-            assert_eq!(d.message(&out, msg.len() + 1), msg);
-            z.hibernate(&mut pool).unwrap();
-            // Heartbeat ACKs and unique small messages (random, so that
-            // only the exact bytes can match them later) until the tail is
-            // full: each is one raw block, decodes alone, and leaves the
-            // stream asleep within the idle limit.
-            let mut sent = Vec::new();
-            let mut asleep = 0;
-            loop {
-                let small = if asleep % 3 == 0 {
-                    ACK.to_vec()
-                } else {
-                    let len = 1 + rng.below(SMALL_SEND_MAX as u64) as usize;
-                    random_bytes(&mut rng, len)
-                };
-                let out = compress(&mut z, &mut pool, &small);
-                assert!(!out.starts_with(&ZSTD_MAGIC));
-                assert_eq!(d.message(&out, small.len() + 1), small, "round {round}");
-                sent.extend_from_slice(&small);
-                if !z.hibernating() {
-                    break;
-                }
-                assert_eq!(block_kinds(&out), [None], "not one raw block");
+        // Each goes out as one raw block inside the frame. The tail's
+        // reserve (256 B) takes two messages of the largest small size;
+        // more when the packed window leaves more room.
+        small_sends_stay_asleep(
+            &mut z,
+            &mut pool,
+            &mut Unzstd::new(),
+            1 << params.window_log.max(10),
+            2,
+            |out| assert!(!out.starts_with(&ZSTD_MAGIC)),
+            |out, small| {
+                assert_eq!(block_kinds(out), [None], "not one raw block");
                 assert_eq!(out.len(), small.len() + 3);
-                assert!(z.state_bytes() <= IDLE_STATE_LIMIT, "{}", z.state_bytes());
-                asleep += 1;
-            }
-            // The tail's reserve (256 B) takes two messages of the largest
-            // small size; more when the packed window leaves more room.
-            assert!(
-                asleep >= 2,
-                "round {round}: woke after {asleep} small sends"
-            );
-            // What went out raw is in the decoder's window and in the woken
-            // context's: repeating it costs back-references only.
-            z.hibernate(&mut pool).unwrap();
-            let window = 1usize << params.window_log.max(10);
-            let echo = sent[sent.len().saturating_sub(window - 300)..].to_vec();
-            let out = compress(&mut z, &mut pool, &echo);
-            assert_eq!(d.message(&out, echo.len() + 1), echo, "round {round}");
-            assert!(
-                out.len() * 8 < echo.len(),
-                "round {round}: {} B for {} B sent before",
-                out.len(),
-                echo.len()
-            );
-        }
+            },
+        );
     }
 }
 
@@ -357,35 +311,16 @@ fn never_idle_ratio_is_close_to_libzstd() {
 
 #[test]
 fn idle_state_stays_under_the_limit_for_incompressible_traffic() {
-    let mut rng = Rng::new(5);
     let mut pool = ZstdPool::new(ZstdParams::DISCORD, 0).unwrap();
     let mut z = CompactZstd::new(&pool);
-    let mut d = Unzstd::new();
-    for _ in 0..10 {
-        let msg = random_bytes(&mut rng, 150_000);
-        let out = compress(&mut z, &mut pool, &msg);
-        assert_eq!(d.message(&out, msg.len() + 1), msg);
-        z.hibernate(&mut pool).unwrap();
-        assert!(z.state_bytes() <= IDLE_STATE_LIMIT, "{}", z.state_bytes());
-        assert!(
-            z.retained_window() > 8 * 1024,
-            "kept {}",
-            z.retained_window()
-        );
-        // A budget filled by an incompressible window still leaves the
-        // tail its reserve (256 B) for small messages sent while asleep.
-        let mut asleep = 0;
-        while z.hibernating() {
-            let small = random_bytes(&mut rng, SMALL_SEND_MAX);
-            let out = compress(&mut z, &mut pool, &small);
-            assert_eq!(d.message(&out, small.len() + 1), small);
-            if z.hibernating() {
-                assert!(z.state_bytes() <= IDLE_STATE_LIMIT, "{}", z.state_bytes());
-                asleep += 1;
-            }
-        }
-        assert!(asleep >= 256 / SMALL_SEND_MAX, "woke after {asleep}"); // the tail reserve
-    }
+    incompressible_idle_state(
+        &mut z,
+        &mut pool,
+        &mut Unzstd::new(),
+        10,
+        150_000,
+        CompactZstd::retained_window,
+    );
 }
 
 #[test]

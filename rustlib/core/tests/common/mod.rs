@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod compact;
+
 use flate2::{Decompress, FlushDecompress, Status};
 use gatehouse_core::compress::MessageCompressor;
 use zstd_safe::{DCtx, InBuffer, OutBuffer};
