@@ -41,15 +41,14 @@ func Tag(class, index int, unixNS int64) string {
 // parseTag finds a tagged nonce in a message's JSON. It reports ok only for
 // a well-formed tag with a class below NumClasses.
 func parseTag(msg []byte) (class, index int, sentNS int64, ok bool) {
-	i := tagIndex(msg)
-	if i < 0 {
+	p := tagIndex(msg)
+	if p < 0 {
 		return 0, 0, 0, false
 	}
-	rest := msg[i+len(tagPrefix)-len(`"nonce":"`):]
-	return parseTagValue(rest)
+	return parseTagValue(msg[p+len(tagPrefix):])
 }
 
-// tagIndex is where the first tag prefix in msg has its "gh:", or -1.
+// tagIndex is where the first tag prefix in msg starts, or -1.
 //
 // It searches for the rare "gh:" and looks behind it for the rest: a
 // pattern starting with '"' (or a common letter) makes bytes.Index stop at
@@ -64,7 +63,7 @@ func tagIndex(msg []byte) int {
 		}
 		i := off + j
 		if i >= mark && bytes.Equal(msg[i-mark:i], tagPrefix[:mark]) {
-			return i
+			return i - mark
 		}
 		off = i + 1
 	}
@@ -217,14 +216,12 @@ func (r *Runner) noteTagged(msg []byte, now int64, at *int) {
 // carries the tag prefix more than once may be read at the hinted one
 // rather than the first; benchmark messages carry one.
 func parseTagAt(msg []byte, at *int) (class, index int, sentNS int64, ok bool) {
-	const mark = len(`"nonce":"`)
-	if i := *at; i >= mark && i+len(tagPrefix)-mark <= len(msg) && bytes.Equal(msg[i-mark:i+len(tagPrefix)-mark], tagPrefix) {
-		return parseTagValue(msg[i+len(tagPrefix)-mark:])
+	p := *at
+	if p < 0 || p > len(msg) || !bytes.HasPrefix(msg[p:], tagPrefix) {
+		if p = tagIndex(msg); p < 0 {
+			return 0, 0, 0, false
+		}
+		*at = p
 	}
-	i := tagIndex(msg)
-	if i < 0 {
-		return 0, 0, 0, false
-	}
-	*at = i
-	return parseTagValue(msg[i+len(tagPrefix)-mark:])
+	return parseTagValue(msg[p+len(tagPrefix):])
 }
