@@ -394,15 +394,15 @@ func (h *handler) OnTraffic(gc gnet.Conn) gnet.Action {
 // done reports that in is used up (or the connection closed). Loop only.
 func (h *handler) finishSplit(c *conn, in []byte, now int64) (rest []byte, done bool) {
 	for len(c.left) > 0 && c.phase != phaseUpgrading {
-		need := frameNeed(c.left, h.r.cfg.MaxMessage)
-		if need > len(in) {
-			c.left = append(c.left, in...)
-			return nil, true
-		}
-		c.left = append(c.left, in[:need]...)
-		in = in[need:]
-		if need > 0 && frameNeed(c.left, h.r.cfg.MaxMessage) > 0 {
-			continue // the header is whole now; the payload is still to come
+		if need := frameNeed(c.left, h.r.cfg.MaxMessage); need > 0 {
+			if need > len(in) {
+				c.left = append(c.left, in...)
+				return nil, true
+			}
+			// The header or the whole frame; the next pass sees which.
+			c.left = append(c.left, in[:need]...)
+			in = in[need:]
+			continue
 		}
 		used := h.decodeFrames(c, c.left, now)
 		if c.phase == phaseClosed {
