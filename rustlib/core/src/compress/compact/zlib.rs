@@ -109,7 +109,7 @@ impl ZlibPool {
                     mem_level: p.mem_level,
                     strategy: Strategy::Default,
                 }),
-                history: History::new(1 << p.window_bits),
+                history: History::new(history_len(p)),
             })
         });
         w.deflate.reset();
@@ -128,7 +128,13 @@ impl ZlibPool {
 /// worker_bytes is the memory of one working context: the deflate state
 /// (as ZlibParams::backend_bytes documents it) and the history ring.
 fn worker_bytes(p: ZlibParams) -> usize {
-    p.backend_bytes() + (1 << p.window_bits)
+    p.backend_bytes() + history_len(p)
+}
+
+/// history_len is how much plaintext a working context keeps for its next
+/// hibernation: what will be retained, never more than the window.
+fn history_len(p: ZlibParams) -> usize {
+    RETAIN.min(1 << p.window_bits)
 }
 
 /// CompactZlib is one connection's compact zlib-stream.
@@ -350,9 +356,6 @@ impl CompactStream for CompactZlib {
             return Ok(());
         };
         w.history.copy_into(&mut pool.window);
-        if pool.window.len() > RETAIN {
-            pool.window.drain(..pool.window.len() - RETAIN);
-        }
         // The packed window leaves room for the tail a hibernating stream
         // may then fill.
         let budget = Self::idle_budget() - TAIL_RESERVE;
