@@ -114,16 +114,22 @@ func (h *Hub) checkWarm(now time.Time) {
 	if p.warm.Load() || since < 2*p.hb {
 		return
 	}
-	var waiting []string
-	for node, pr := range p.peers {
+	unsynced := 0
+	for _, pr := range p.peers {
 		if !pr.synced {
-			waiting = append(waiting, node)
+			unsynced++
 		}
 	}
-	if len(waiting) > 0 && since < 2*p.hb+p.ttl {
+	if unsynced > 0 && since < 2*p.hb+p.ttl {
 		return
 	}
-	if len(waiting) > 0 {
+	if unsynced > 0 {
+		var waiting []string
+		for node, pr := range p.peers {
+			if !pr.synced {
+				waiting = append(waiting, node)
+			}
+		}
 		h.log.Warn("hub: ready without every node's presence snapshot", "nodes", waiting)
 	}
 	p.warm.Store(true)
@@ -158,7 +164,8 @@ func (h *Hub) onPresenceEvent(ev *guild.Event) {
 }
 
 // runTable is the table goroutine: apply events, and expire silent peers
-// once the queue is empty (a heartbeat may be waiting in it).
+// once the queue is empty (a heartbeat may be waiting in it). Warmth is
+// checked after every event and on idle ticks.
 func (h *Hub) runTable() {
 	defer h.wg.Done()
 	p := h.presence
@@ -169,6 +176,12 @@ func (h *Hub) runTable() {
 		select {
 		case in := <-p.in:
 			h.apply(in)
+			// Everything that arrived before in has been applied (the
+			// queue is FIFO), so its stamp may stand for now: warmth
+			// must not wait for a tick that finds the queue empty,
+			// which a steady stream of heartbeats on a loaded machine
+			// can postpone past any deadline.
+			h.checkWarm(in.at)
 		case now := <-tick.C:
 			if len(p.in) == 0 {
 				h.expire(now)

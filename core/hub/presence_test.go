@@ -290,3 +290,37 @@ func TestPresenceSnapshotBetweenHubs(t *testing.T) {
 	}
 	t.Logf("%d snapshot parts", parts)
 }
+
+// TestWarmUnderSteadyTraffic: a node whose table queue is never empty (a
+// peer floods it with heartbeats) still becomes warm once every peer is
+// synced. Warmth used to be checked only on a tick that found the queue
+// empty, which a loaded CI machine postponed past the other test's
+// deadline; here the queue stays full, so that check alone never passes.
+func TestWarmUnderSteadyTraffic(t *testing.T) {
+	bus := newBus()
+	h := newTestHubTTL(t, bus, "h", time.Hour)
+	d, _ := protocol.Marshal(nodeMsg{Kind: nodeHeartbeat, Node: "flood"})
+	hb, _ := protocol.Marshal(guild.Event{Type: "PRESENCE_NODE", Data: d})
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 { // more publishers than the table can keep up with
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					_ = bus.PublishUser(hb)
+				}
+			}
+		})
+	}
+	defer func() { close(stop); wg.Wait() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !h.PresenceWarm() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not warm with every peer synced; table queue holds %d", len(h.presence.in))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
