@@ -79,6 +79,11 @@ func (u unsub) Unsubscribe() error { u(); return nil }
 
 var _ broker.Broker = (*busBroker)(nil)
 
+// testWait bounds every wait in these tests. It is a hang guard, not a
+// timing: CI runs them under -race beside other packages on 2 cores, where
+// the hub's goroutines can go unscheduled for long stretches.
+const testWait = 15 * time.Second
+
 // newTestHub runs a hub named node on bus with short presence timings and
 // no local sessions.
 func newTestHub(t *testing.T, bus *busBroker, node string) *Hub {
@@ -117,10 +122,10 @@ func sendNode(t *testing.T, bus *busBroker, m nodeMsg) {
 }
 
 // waitStatus polls h's merged presence of user until it is want
-// ("offline": absent) or fails after 5 s.
+// ("offline": absent) or fails after testWait.
 func waitStatus(t *testing.T, h *Hub, user protocol.Snowflake, want string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(testWait)
 	for {
 		p, ok := h.presence.get(user)
 		got := "offline"
@@ -200,7 +205,7 @@ func TestPresenceGapAsksForSnapshot(t *testing.T) {
 	h := newTestHub(t, bus, "h")
 	send(t, bus, "x", 1, 10, "online")
 	send(t, bus, "x", 3, 11, "online") // seq 2 was lost
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(testWait)
 	for {
 		mu.Lock()
 		n := len(asked)
@@ -268,7 +273,7 @@ func TestPresenceSnapshotBetweenHubs(t *testing.T) {
 	late := newTestHubTTL(t, bus, "late", 5*time.Second)
 	waitStatus(t, late, 1, "online")
 	waitStatus(t, late, n, "online")
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(testWait)
 	for !late.PresenceWarm() {
 		if time.Now().After(deadline) {
 			t.Fatal("late hub never warm")
@@ -316,7 +321,7 @@ func TestWarmUnderSteadyTraffic(t *testing.T) {
 		})
 	}
 	defer func() { close(stop); wg.Wait() }()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(testWait)
 	for !h.PresenceWarm() {
 		if time.Now().After(deadline) {
 			t.Fatalf("not warm with every peer synced; table queue holds %d", len(h.presence.in))

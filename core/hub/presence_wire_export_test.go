@@ -42,7 +42,7 @@ func TestExportedNodeWire(t *testing.T) {
 	}
 	users = append(users, NodePresence{User: n + 1, Status: "offline"}) // left out
 	publish(EncodeNodeHeartbeat("fake", 7))
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(testWait)
 	for {
 		mu.Lock()
 		got := len(asked)
