@@ -2,7 +2,6 @@ package loadgen
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -452,24 +451,12 @@ func frameNeed(b []byte, maxMessage int) int {
 	if len(b) < 2 {
 		return 2 - len(b)
 	}
-	hdr, plen := 2, uint64(b[1]&0x7f)
-	switch plen {
-	case 126:
-		hdr = 4
-	case 127:
-		hdr = 10
-	}
+	plen, hdr, whole := ws.PayloadLength(b)
 	if b[1]&0x80 != 0 {
-		hdr += 4
+		hdr += 4 // masking key
 	}
-	if len(b) < hdr {
+	if !whole || len(b) < hdr {
 		return hdr - len(b)
-	}
-	switch plen {
-	case 126:
-		plen = uint64(binary.BigEndian.Uint16(b[2:4]))
-	case 127:
-		plen = binary.BigEndian.Uint64(b[2:10])
 	}
 	if maxMessage <= 0 {
 		maxMessage = ws.DefaultMaxMessage

@@ -76,6 +76,28 @@ func (c *ClientDecoder) Decode(buf []byte, maxMessage int) (n int, ev Event, err
 // Reset drops any partial message, as (*Decoder).Reset.
 func (c *ClientDecoder) Reset() { c.d.Reset() }
 
+// PayloadLength reads the payload length from the frame header at the
+// start of b, which holds at least its first two bytes. hdr is the
+// header's size up to the masking key (2, 4 or 10 bytes: the 7-bit length
+// and its 16- or 64-bit extension); whole is false while b is shorter
+// than that, and length is then 0. Any goroutine.
+func PayloadLength(b []byte) (length uint64, hdr int, whole bool) {
+	switch l7 := b[1] & len7Bits; l7 {
+	case 126:
+		if len(b) < 4 {
+			return 0, 4, false
+		}
+		return uint64(binary.BigEndian.Uint16(b[2:])), 4, true
+	case 127:
+		if len(b) < 10 {
+			return 0, 10, false
+		}
+		return binary.BigEndian.Uint64(b[2:]), 10, true
+	default:
+		return uint64(l7), 2, true
+	}
+}
+
 // decode is the frame state machine. Every check that the header alone can
 // decide is made before waiting for the payload, and always in the same
 // order, so the result never depends on how the input was split into reads.
@@ -126,24 +148,12 @@ func (d *Decoder) decode(buf []byte, maxMessage int, masked bool) (int, Event, e
 			}
 		}
 
-		hdr := 2
-		length := uint64(l7)
-		switch l7 {
-		case 126:
-			hdr = 4
-			if len(b) < hdr {
-				return n, Event{}, nil
-			}
-			length = uint64(binary.BigEndian.Uint16(b[2:]))
-		case 127:
-			hdr = 10
-			if len(b) < hdr {
-				return n, Event{}, nil
-			}
-			length = binary.BigEndian.Uint64(b[2:])
-			if length>>63 != 0 {
-				return n, Event{}, ErrLengthOverflow
-			}
+		length, hdr, whole := PayloadLength(b)
+		if !whole {
+			return n, Event{}, nil
+		}
+		if length>>63 != 0 {
+			return n, Event{}, ErrLengthOverflow
 		}
 		if !op.IsControl() {
 			have := 0

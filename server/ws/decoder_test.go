@@ -271,3 +271,26 @@ func TestDecodeAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestPayloadLength reads the length of frames with 7-, 16- and 64-bit
+// lengths, masked and not, from every prefix of their headers.
+func TestPayloadLength(t *testing.T) {
+	for _, n := range []int{0, 125, 126, 65535, 65536} {
+		for _, masked := range []bool{false, true} {
+			frame := sf(0x82, string(make([]byte, n)))
+			if masked {
+				frame = cf(0x82, string(make([]byte, n)))
+			}
+			wantHdr := len(frame) - n
+			if masked {
+				wantHdr -= 4
+			}
+			for p := 2; p <= wantHdr+4 && p <= len(frame); p++ {
+				length, hdr, whole := PayloadLength(frame[:p])
+				if hdr != wantHdr || whole != (p >= wantHdr) || (whole && length != uint64(n)) {
+					t.Fatalf("payload %d masked %v, prefix %d: length %d, hdr %d, whole %v", n, masked, p, length, hdr, whole)
+				}
+			}
+		}
+	}
+}
