@@ -1,6 +1,6 @@
 // Package benchenv reads what a benchmark result header names about the run:
 // the commit, the CPU, the load and tool versions. compressbench,
-// memberlistbench and clusterbench share it.
+// memberlistbench and clusterbench share it, and their common header (Base).
 package benchenv
 
 import (
@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"time"
 )
 
 // Commit is the short hash of HEAD, marked when the working tree (new files
@@ -71,4 +72,43 @@ func LoadAvg() string {
 		return ""
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// Base is what every benchmark result's header says of where and from what
+// its figures came; each command's Env embeds it and adds its tools.
+type Base struct {
+	Command string `json:"command"`
+	Commit  string `json:"commit"`
+	Date    string `json:"date"`
+	CPU     string `json:"cpu"`
+	Cores   int    `json:"cores"`
+	Go      string `json:"go"`
+	// Load is /proc/loadavg when the run started: the machine may be
+	// shared, and timings should be read with it in mind.
+	Load string `json:"load_at_start"`
+}
+
+// Collect fills Base for `go run ./bench/cmd/<name> args...`. Run by make
+// (MAKELEVEL set), the command reads `make <target> (<before>; <go run>)`,
+// before being what the target ran first, if anything.
+func Collect(name string, args []string, target, before string) Base {
+	cmd := "go run ./bench/cmd/" + name
+	if len(args) > 0 {
+		cmd += " " + strings.Join(args, " ")
+	}
+	if os.Getenv("MAKELEVEL") != "" {
+		if before != "" {
+			cmd = before + "; " + cmd
+		}
+		cmd = "make " + target + " (" + cmd + ")"
+	}
+	return Base{
+		Command: cmd,
+		Commit:  Commit(),
+		Date:    time.Now().UTC().Format("2006-01-02 15:04 MST"),
+		CPU:     CPUModel(),
+		Cores:   runtime.NumCPU(),
+		Go:      runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH,
+		Load:    LoadAvg(),
+	}
 }

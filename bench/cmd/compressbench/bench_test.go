@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"gatehouse/bench/benchenv"
 	"gatehouse/bench/corpus"
 	"gatehouse/core/compress"
 )
@@ -110,7 +111,7 @@ func TestTargets(t *testing.T) {
 
 func TestMarkdownStartsWithProvenance(t *testing.T) {
 	rep := Report{
-		Env:     Env{Command: "go run ./bench/cmd/compressbench -out x", Commit: "uncommitted", Date: "2025-01-01 00:00 UTC", CPU: "cpu", Cores: 2, Go: "go", Rustc: "rustc"},
+		Env:     Env{Base: benchenv.Base{Command: "go run ./bench/cmd/compressbench -out x", Commit: "uncommitted", Date: "2025-01-01 00:00 UTC", CPU: "cpu", Cores: 2, Go: "go"}, Rustc: "rustc"},
 		Corpus:  CorpusInfo{Seed: 1, Summary: corpus.Summarize(corpus.Generate(1, 10))},
 		Rows:    []Row{{Name: "r", Mode: "m", Ratio: 2}},
 		Targets: []Target{{Name: "t", Pass: true, Detail: "d"}},
