@@ -176,12 +176,50 @@ impl Inner {
         }
     }
 
-    /// child_by_prefix is `child` on prefixes alone, for prefetch hints.
+    /// run is where the children whose smallest prefix is `prefix` sit,
+    /// `lo..hi`, with `hi` one past the last child not above it; `lo ==
+    /// hi` when none ties. For prefetch hints.
     #[inline]
-    pub(crate) fn child_by_prefix(&self, prefix: u64) -> usize {
-        self.prefix[..self.len()]
-            .partition_point(|&x| x <= prefix)
-            .saturating_sub(1)
+    pub(crate) fn run(&self, prefix: u64) -> (usize, usize) {
+        let p = &self.prefix[..self.len()];
+        let hi = p.partition_point(|&x| x <= prefix);
+        if hi == 0 || p[hi - 1] != prefix {
+            return (hi, hi);
+        }
+        (p[..hi].partition_point(|&x| x < prefix), hi)
+    }
+
+    /// prefetch_run starts loading the tie keys of children `lo..hi`,
+    /// which `child_in_run` reads.
+    #[inline]
+    pub(crate) fn prefetch_run(&self, lo: usize, hi: usize) {
+        for col in [&self.next, &self.uid] {
+            for i in (lo..hi).step_by(8) {
+                prefetch(&col[i]);
+            }
+            prefetch(&col[hi - 1]);
+        }
+    }
+
+    /// child_in_run is `child` for a key whose prefix the children `lo..hi`
+    /// share, on tie keys alone (a child whose name shares 16 bytes with
+    /// the key's counts as not above it), for prefetch hints.
+    #[inline]
+    pub(crate) fn child_in_run(&self, lo: usize, hi: usize, mine: TieKey) -> usize {
+        let (mut a, mut b) = (lo, hi);
+        while a < b {
+            let m = a + (b - a) / 2;
+            let theirs = TieKey {
+                next: self.next[m],
+                uid: self.uid[m],
+            };
+            if theirs.cmp(mine) == Some(Ordering::Greater) {
+                b = m;
+            } else {
+                a = m + 1;
+            }
+        }
+        a.saturating_sub(1)
     }
 
     /// before is how many keys the children left of `i` hold.

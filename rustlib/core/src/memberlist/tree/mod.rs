@@ -7,7 +7,7 @@
 mod inner;
 mod leaf;
 
-use super::key::{Key, Tie};
+use super::key::{Key, Tie, TieKey};
 use super::prefetch::prefetch;
 use core::cmp::Ordering;
 use inner::{Inner, Sep, INNER_CAP, INNER_MIN};
@@ -30,7 +30,8 @@ impl Node {
     }
 
     /// first is the smallest key under the node (which is never empty
-    /// unless it is an empty root).
+    /// unless it is an empty root), for the invariant checks.
+    #[cfg(test)]
     fn first(&self) -> Key {
         match self {
             Node::Leaf(l) => l.key(0),
@@ -60,38 +61,84 @@ impl Node {
     }
 }
 
-/// Descent walks down one tree by prefix alone, one step at a time, so a
+/// Descent walks down one tree toward a key, one step at a time, so a
 /// batch can advance all its descents together and have their cache
 /// misses overlap: after each step, what the next step reads is being
-/// loaded. Only a hint: a prefix tie may lead to a neighbouring leaf.
+/// loaded. It goes by prefix and, across children that share the prefix,
+/// by tie key (in a step of its own, once the tie keys are loaded), so
+/// a name sharing its first eight bytes with many others is followed to
+/// its leaf too. Only a hint: two names sharing 16 bytes may lead it to a
+/// neighbouring leaf.
+///
+/// The tie key may be left for later ([`Descent::wants_tie`]): working it
+/// out can mean reading a name, which by the time a run of ties turns up
+/// has had a few steps to load.
 pub(crate) struct Descent<'a> {
     node: &'a Node,
     prefix: u64,
-    kid: usize,
+    tie: Option<TieKey>,
+    step: Step,
+}
+
+/// Step is what a descent does next at its node.
+#[derive(Clone, Copy)]
+enum Step {
+    /// Search: pick the child by prefix, or find the run of children
+    /// sharing it and start loading their tie keys.
+    Search,
+    /// Tie: pick the child among the run `.0` to `.1` (exclusive) by tie
+    /// key.
+    Tie(usize, usize),
+    /// Down: move to child `.0` and start loading its search.
+    Down(usize),
 }
 
 impl Descent<'_> {
-    /// search picks the child for the prefix (the node is loaded by now)
-    /// and starts loading its entry; false at a leaf.
+    /// wants_tie says the next step needs the tie key and none is set.
     #[inline]
-    pub(crate) fn search(&mut self) -> bool {
-        match self.node {
-            Node::Leaf(_) => false,
-            Node::Inner(n) => {
-                self.kid = n.child_by_prefix(self.prefix);
-                prefetch(&n.kids[self.kid] as *const Node);
-                true
-            }
-        }
+    pub(crate) fn wants_tie(&self) -> bool {
+        matches!(self.step, Step::Tie(..)) && self.tie.is_none()
     }
 
-    /// descend moves to the chosen child and starts loading its search.
+    /// set_tie gives the descent its tie key.
     #[inline]
-    pub(crate) fn descend(&mut self) {
-        if let Node::Inner(n) = self.node {
-            self.node = &n.kids[self.kid];
-            self.node.prefetch_search();
-        }
+    pub(crate) fn set_tie(&mut self, tie: TieKey) {
+        self.tie = Some(tie);
+    }
+
+    /// step takes one step (see [`Step`]) and starts loading what the next
+    /// one reads; false at a leaf.
+    #[inline]
+    pub(crate) fn step(&mut self) -> bool {
+        let Node::Inner(n) = self.node else {
+            return false;
+        };
+        self.step = match self.step {
+            Step::Search => match n.run(self.prefix) {
+                (lo, hi) if lo < hi => {
+                    n.prefetch_run(lo, hi);
+                    Step::Tie(lo, hi)
+                }
+                (_, hi) => self.aim(n, hi.saturating_sub(1)),
+            },
+            Step::Tie(lo, hi) => match self.tie {
+                Some(tie) => self.aim(n, n.child_in_run(lo, hi, tie)),
+                None => self.aim(n, hi - 1), // as by prefix alone
+            },
+            Step::Down(i) => {
+                self.node = &n.kids[i];
+                self.node.prefetch_search();
+                Step::Search
+            }
+        };
+        true
+    }
+
+    /// aim starts loading the entry of child `i` of `n`, to step down to.
+    #[inline]
+    fn aim(&self, n: &Inner, i: usize) -> Step {
+        prefetch(&n.kids[i] as *const Node);
+        Step::Down(i)
     }
 }
 
@@ -185,13 +232,15 @@ impl Tree {
         }
     }
 
-    /// descent starts a prefetching descent toward keys with `prefix`.
-    pub(crate) fn descent(&self, prefix: u64) -> Descent<'_> {
+    /// descent starts a prefetching descent toward the key with `prefix`
+    /// and tie key `tie`, if known yet.
+    pub(crate) fn descent(&self, prefix: u64, tie: Option<TieKey>) -> Descent<'_> {
         self.root.prefetch_search();
         Descent {
             node: &self.root,
             prefix,
-            kid: 0,
+            tie,
+            step: Step::Search,
         }
     }
 
@@ -277,7 +326,9 @@ fn remove<T: Tie>(node: &mut Node, k: Key, t: &T, nodes: &mut Nodes) -> usize {
             let before = n.before(i);
             let rank = remove(&mut n.kids[i], k, t, nodes);
             n.counts[i] -= 1;
-            if n.kids[i].first() != n.key(i) {
+            // Only removing a child's first key changes its smallest key;
+            // asking the child would read a line or two of it for nothing.
+            if rank == 0 {
                 let first = n.kids[i].first_sep(t);
                 n.set_sep(i, first);
             }
@@ -407,6 +458,19 @@ mod tests {
 
     #[test]
     fn ranks_follow_a_sorted_vec_through_growth_and_shrinkage() {
+        follow_a_sorted_vec(20_000, 5_000); // runs of about four
+    }
+
+    #[test]
+    fn long_runs_of_equal_prefixes_rank_like_a_sorted_vec() {
+        // Whole leaves and inner nodes of one prefix: searches settle
+        // every step on tie keys and slots.
+        follow_a_sorted_vec(6_000, 3);
+    }
+
+    /// follow_a_sorted_vec inserts `n` keys with prefixes below `prefixes`
+    /// and removes them again, checking every rank against a sorted vec.
+    fn follow_a_sorted_vec(n: u32, prefixes: u64) {
         let t = BySlot;
         let mut tree = Tree::new();
         let mut model: Vec<Key> = Vec::new();
@@ -417,9 +481,9 @@ mod tests {
             x ^= x << 17;
             x
         };
-        for slot in 0..20_000u32 {
+        for slot in 0..n {
             let k = Key {
-                prefix: next() % 5_000, // many equal prefixes
+                prefix: next() % prefixes,
                 slot,
             };
             let want = model.partition_point(|&m| cmp(m, k, &t) == Ordering::Less);
@@ -444,6 +508,31 @@ mod tests {
         assert_eq!(tree.len(), 0);
         assert_eq!(tree.nodes.leaves, 1);
         assert_eq!(tree.nodes.inners, 0);
+    }
+
+    #[test]
+    fn descents_reach_the_leaf_of_a_key_in_a_long_run_of_ties() {
+        let t = BySlot;
+        let mut tree = Tree::new();
+        let key = |slot: u32| Key {
+            prefix: u64::from(slot % 3), // runs of 2,000 keys
+            slot,
+        };
+        for slot in 0..6_000u32 {
+            tree.insert(key(slot), &t);
+        }
+        for slot in (0..6_000u32).step_by(7) {
+            let k = key(slot);
+            let mut d = tree.descent(k.prefix, Some(t.tie_key(slot)));
+            while d.step() {}
+            let Node::Leaf(l) = d.node else {
+                panic!("a descent ends at a leaf");
+            };
+            assert!(
+                l.find(k).is_some(),
+                "slot {slot} is not in the leaf reached"
+            );
+        }
     }
 
     #[test]
