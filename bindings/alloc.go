@@ -48,11 +48,14 @@ import (
 )
 
 // mallocMmapThreshold is the allocation size from which glibc maps memory
-// on its own instead of carving it from an arena: 32 KiB, below every large
-// buffer of a working context (a zlib-rs deflate state of ~270 KiB in one
-// block, its 32 KiB history ring, our zstd encoder's tables and window) and
-// above what a hibernating stream keeps (a retained window of at most
-// 16 KiB).
+// on its own instead of carving it from an arena: 16 KiB, at or below every
+// large buffer of a working context (a zlib-rs deflate state of ~270 KiB in
+// one block, its 16 KiB history ring, our zstd encoder's tables and window)
+// and above what a hibernating stream keeps (its whole idle state is under
+// 16 KiB, handle included). It was 32 KiB until the zlib history ring
+// shrank to 16 KiB (118a432): the rings then came from the arenas, and at
+// 19,000 idle sessions an idle compact zlib session cost 11.5 KiB of RSS
+// instead of 4.7 (bench/results/2026-11-29/conn-mmap-threshold/).
 //
 // Why: glibc starts with a 128 KiB threshold but raises it to the size of
 // any mapped block that is freed, up to 32 MiB. The first working context a
@@ -61,7 +64,7 @@ import (
 // freed below small live blocks (retained windows) stay resident. At 19,000
 // idle sessions that made compact streams cost more RSS than full ones.
 // A fixed threshold also stops the dynamic adjustment.
-const mallocMmapThreshold = 32 << 10
+const mallocMmapThreshold = 16 << 10
 
 // mallocTrimThreshold is how much free memory glibc lets gather at the top
 // of an arena before returning it. 0 returns it at once; glibc checks only
