@@ -10,6 +10,14 @@ import (
 	"gatehouse/server"
 )
 
+// setupGuard bounds the wait for every session to be READY or failed. It
+// is a hang guard, not a timing: set above the loadgen's own SetupTimeout
+// (1 min), so a connection that never gets READY is failed by the loadgen
+// and the test reports its counters (dialed, upgraded, hellos, identifies)
+// instead of a bare deadline. Setup normally takes well under a second;
+// CI once saw the 30 s this used to be run out with -race on 2 busy cores.
+const setupGuard = 90 * time.Second
+
 // runAgainst runs n sessions against srv and returns the result after hold.
 func runAgainst(t *testing.T, srv *server.Server, cfg Config, hold time.Duration) Result {
 	t.Helper()
@@ -24,7 +32,7 @@ func runAgainst(t *testing.T, srv *server.Server, cfg Config, hold time.Duration
 	if err := r.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), setupGuard)
 	defer cancel()
 	if err := r.WaitSetup(ctx); err != nil {
 		t.Fatalf("setup: %v (stats %+v)", err, r.Stats())
@@ -74,10 +82,10 @@ func TestDispatchesKeepSeq(t *testing.T) {
 	if err := r.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), setupGuard)
 	defer cancel()
 	if err := r.WaitSetup(ctx); err != nil {
-		t.Fatal(err)
+		t.Fatalf("setup: %v (stats %+v; server sessions %d)", err, r.Stats(), len(srv.Manager().All()))
 	}
 	sessions := srv.Manager().All()
 	if len(sessions) != 20 {
