@@ -129,6 +129,15 @@ func testPresence(t *testing.T, c *clustertest.Cluster) {
 		t.Fatal(err)
 	}
 	onC := connectTo(t, c, cc, user, intentGuilds)
+	// C's contribution for user must be merged on A before B's offline
+	// is: READY on C does not say it has reached A (CI once saw B's
+	// offline first). C's next contribution (another user) arrives after
+	// it on A's subscription, so once that is seen, C's is merged.
+	const flush = 900501
+	connectTo(t, c, cc, flush, intentGuilds)
+	if _, err := waitPresence(obs, flush, "online", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	onB.Stop() // close 1000: the session on B ends, B's contribution goes offline
 	// B's next contribution (another user) arrives after the first on A's
 	// subscription, so once it is seen B's offline for user has been merged.
