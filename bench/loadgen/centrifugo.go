@@ -105,7 +105,7 @@ func (c *conn) onCentReply(line []byte, now int64) {
 			return
 		}
 		r.c.dispatches.Add(1)
-		r.noteTagged(rep.Push.Pub, now, nil)
+		r.noteTagged(rep.Push.Pub, now, &c.lp.tagAt)
 	case rep.Push != nil && len(rep.Push.Disconnect) > 0:
 		r.c.errs[ErrServerClose].Add(1)
 		c.resolve(false)

@@ -38,16 +38,6 @@ func Tag(class, index int, unixNS int64) string {
 	return string(b)
 }
 
-// parseTag finds a tagged nonce in a message's JSON. It reports ok only for
-// a well-formed tag with a class below NumClasses.
-func parseTag(msg []byte) (class, index int, sentNS int64, ok bool) {
-	p := tagIndex(msg)
-	if p < 0 {
-		return 0, 0, 0, false
-	}
-	return parseTagValue(msg[p+len(tagPrefix):])
-}
-
 // tagIndex is where the first tag prefix in msg starts, or -1.
 //
 // It searches for the rare "gh:" and looks behind it for the rest: a
@@ -192,29 +182,24 @@ func (r *Runner) taggedCounts() map[string]int64 {
 
 // noteTagged records a delivery if msg carries a tag. now is the run's
 // monotonic clock, turned into wall time from the run's start. at is the
-// caller's hint of where the tag sits (see parseTagAt), nil for none.
+// loop's hint of where the tag sits (see parseTagAt).
 func (r *Runner) noteTagged(msg []byte, now int64, at *int) {
-	var class, index int
-	var sent int64
-	var ok bool
-	if at != nil {
-		class, index, sent, ok = parseTagAt(msg, at)
-	} else {
-		class, index, sent, ok = parseTag(msg)
-	}
+	class, index, sent, ok := parseTagAt(msg, at)
 	if !ok {
 		return
 	}
 	r.classes[class].record(index, sent, r.startWall+now)
 }
 
-// parseTagAt is parseTag looking first where *at says the previous message
-// had its tag: the messages of a benchmark share one layout, so the nonce
-// of the next one is usually at the same offset and finding it costs one
-// comparison instead of a search (the search was the loadgen's largest
-// cost in a burst). It sets *at to where the tag was found. A message that
-// carries the tag prefix more than once may be read at the hinted one
-// rather than the first; benchmark messages carry one.
+// parseTagAt finds a tagged nonce in a message's JSON; it reports ok only
+// for a well-formed tag with a class below NumClasses. It looks first where
+// *at says the previous message had its tag: the messages of a benchmark
+// share one layout, so the nonce of the next one is usually at the same
+// offset and finding it costs one comparison instead of a search (the
+// search was the loadgen's largest cost in a burst). It sets *at to where
+// the tag was found. A message that carries the tag prefix more than once
+// may be read at the hinted one rather than the first; benchmark messages
+// carry one.
 func parseTagAt(msg []byte, at *int) (class, index int, sentNS int64, ok bool) {
 	p := *at
 	if p < 0 || p > len(msg) || !bytes.HasPrefix(msg[p:], tagPrefix) {

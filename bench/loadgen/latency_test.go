@@ -188,3 +188,13 @@ func BenchmarkParseTag(b *testing.B) {
 		}
 	})
 }
+
+// parseTag is parseTagAt without a hint: the plain search the hinted one is
+// checked against.
+func parseTag(msg []byte) (class, index int, sentNS int64, ok bool) {
+	p := tagIndex(msg)
+	if p < 0 {
+		return 0, 0, 0, false
+	}
+	return parseTagValue(msg[p+len(tagPrefix):])
+}
