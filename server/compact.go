@@ -107,7 +107,6 @@ func (l *loop) newCompressor(c *wsConn, mode compress.Mode) (compress.Compressor
 	return s, nil
 }
 
-// compactFor says whether connections asking for mode get compact streams.
 // StreamChoice says which transport modes get compact streams with this
 // configuration, for the start-up log line: "full", "compact:zlib" or
 // "compact:zlib,zstd" (no spaces, so the benchmarks can read it back). A
@@ -135,6 +134,7 @@ func (c *Config) StreamChoice() string {
 	return "compact:" + choice
 }
 
+// compactFor says whether connections asking for mode get compact streams.
 func (c *Config) compactFor(mode compress.Mode) bool {
 	if c.FullStreams {
 		return false

@@ -138,7 +138,7 @@ func serve(args []string) error {
 	if *natsURL != "" {
 		engine = *natsURL
 	}
-	log.Info("gatehouse ready", "gateway", srv.PublicURL(), "rest", "http://"+srv.HTTPAddr(), "engine", engine, "compression", node.DefaultCompression().Name(), "streams", nc.Server.StreamChoice(), "node", nid)
+	log.Info("gatehouse ready", "gateway", srv.PublicURL(), "rest", "http://"+srv.HTTPAddr(), "engine", engine, "compression", nc.Server.Compression.Name(), "streams", nc.Server.StreamChoice(), "node", nid)
 	fmt.Fprintf(os.Stderr, "\nConnect a client to %s/?v=10&encoding=json\nREST base: http://%s/api/v10\nIngest: http://%s/ingest/v1 with Authorization: Bearer <%s>\nA token for user %d: %s\n(mint more with: gatehouse token --data-dir %s --user ID)\n\n",
 		srv.PublicURL(), srv.HTTPAddr(), srv.HTTPAddr(), ingestSecretHint(*ingestSecret, *dataDir), uint64(demoUser), signer.Mint(demoUser, time.Now()), *dataDir)
 
