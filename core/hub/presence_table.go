@@ -114,22 +114,16 @@ func (h *Hub) checkWarm(now time.Time) {
 	if p.warm.Load() || since < 2*p.hb {
 		return
 	}
-	unsynced := 0
-	for _, pr := range p.peers {
+	var waiting []string
+	for node, pr := range p.peers {
 		if !pr.synced {
-			unsynced++
+			waiting = append(waiting, node)
 		}
 	}
-	if unsynced > 0 && since < 2*p.hb+p.ttl {
+	if len(waiting) > 0 && since < 2*p.hb+p.ttl {
 		return
 	}
-	if unsynced > 0 {
-		var waiting []string
-		for node, pr := range p.peers {
-			if !pr.synced {
-				waiting = append(waiting, node)
-			}
-		}
+	if len(waiting) > 0 {
 		h.log.Warn("hub: ready without every node's presence snapshot", "nodes", waiting)
 	}
 	p.warm.Store(true)
