@@ -31,6 +31,16 @@ pub(crate) struct TieKey {
 }
 
 impl TieKey {
+    /// of is the tie key of a name whose bytes past the eighth are `rest`
+    /// (a member's stored suffix, or the name's tail) and of user `uid`.
+    #[inline]
+    pub(crate) fn of(rest: &[u8], uid: u64) -> TieKey {
+        TieKey {
+            next: prefix_of(rest),
+            uid,
+        }
+    }
+
     /// cmp orders two different members whose prefixes are equal, or says
     /// None when their names share 16 bytes and go on: only the rest of
     /// the names can tell. With no zero byte in names, equal `next` whose
@@ -84,10 +94,7 @@ mod tests {
 
     #[test]
     fn tie_keys_order_like_the_rest_of_the_name_then_the_user() {
-        let k = |rest: &[u8], uid| TieKey {
-            next: prefix_of(rest),
-            uid,
-        };
+        let k = TieKey::of;
         assert_eq!(k(b"", 9).cmp(k(b"a", 1)), Some(Ordering::Less));
         assert_eq!(k(b"ab", 9).cmp(k(b"b", 1)), Some(Ordering::Less));
         assert_eq!(k(b"abc", 1).cmp(k(b"abc", 2)), Some(Ordering::Less));

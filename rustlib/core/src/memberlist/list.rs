@@ -101,18 +101,12 @@ impl Tie for Ctx<'_> {
     fn tie_key(&self, slot: u32) -> TieKey {
         if slot != self.slot {
             let m = self.members.get(slot);
-            return TieKey {
-                next: prefix_of(self.names.get(m.suffix)),
-                uid: m.uid,
-            };
+            return TieKey::of(self.names.get(m.suffix), m.uid);
         }
         if let Some(k) = self.mine.get() {
             return k;
         }
-        let k = TieKey {
-            next: prefix_of(self.names.get(self.suffix)),
-            uid: self.uid,
-        };
+        let k = TieKey::of(self.names.get(self.suffix), self.uid);
         self.mine.set(Some(k));
         k
     }
@@ -276,10 +270,7 @@ impl MemberList {
                 n += 1;
             }
             if let Some((g, name)) = to.and_then(|(g, name)| Some((self.groups.find(g)?, name))) {
-                let tie = TieKey {
-                    next: prefix_of(name.get(8..).unwrap_or_default()),
-                    uid: user,
-                };
+                let tie = TieKey::of(name.get(8..).unwrap_or_default(), user);
                 descents[n] = Some(self.groups.get(g).tree.descent(prefix_of(name), Some(tie)));
                 n += 1;
             }
@@ -291,10 +282,7 @@ impl MemberList {
                 let Some(d) = d else { continue };
                 if let (true, Some(slot)) = (d.wants_tie(), old) {
                     let m = self.members.get(slot);
-                    d.set_tie(TieKey {
-                        next: prefix_of(self.names.get(m.suffix)),
-                        uid: m.uid,
-                    });
+                    d.set_tie(TieKey::of(self.names.get(m.suffix), m.uid));
                 }
                 deeper |= d.step();
             }
