@@ -33,6 +33,11 @@ const EMPTY_STORED_BLOCK: [u8; 5] = [0x00, 0x00, 0x00, 0xff, 0xff];
 /// 24.1 to 22.0 µs (wake 87 -> 46 µs, hibernation 69 -> 50 µs); the idle
 /// state falls from about 6 KiB to 3.7 KiB. A broadcast that wakes every
 /// sleeping stream of a loop pays the wake once per connection.
+///
+/// A working context's history ring is this long, so bindings/alloc.go's
+/// malloc mmap threshold must stay at or below it: freed rings are then
+/// returned to the kernel instead of staying resident in glibc's arenas
+/// (TestFreedContextsGoBackToTheOS fails otherwise).
 const RETAIN: usize = 16 * 1024;
 
 /// Worker is one working context: a raw deflate state and the history of
