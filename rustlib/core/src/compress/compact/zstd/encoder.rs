@@ -205,7 +205,7 @@ impl Encoder {
         if new_huf.is_some() {
             self.huf = new_huf;
         }
-        self.tables.apply(updates);
+        self.tables.apply(updates, &mut self.seq_scratch);
         out.extend_from_slice(&block_header(2, self.body.len()));
         out.extend_from_slice(&self.body);
         Ok(())

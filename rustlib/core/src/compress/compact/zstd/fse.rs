@@ -6,13 +6,21 @@ use super::bits::BitWriter;
 /// MIN_LOG is the smallest accuracy log a table description can carry.
 pub(crate) const MIN_LOG: u32 = 5;
 
+/// MAX_SYMBOLS is the most symbols a table codes (match-length codes).
+pub(crate) const MAX_SYMBOLS: usize = 53;
+
+/// MAX_TABLE_LOG is the largest accuracy log an encoder here builds.
+pub(crate) const MAX_TABLE_LOG: u32 = 9;
+
 /// FseTable is an encoding table built from a normalised distribution.
 /// Entries of -1 are "less than 1" probabilities, as in the predefined
-/// tables.
-#[derive(Clone)]
+/// tables. Tables are rebuilt in place (see `build`): one is made for most
+/// blocks, and neither a heap allocation nor a copy of the table each
+/// time is cheap next to a small block.
+#[derive(Clone, Default)]
 pub(crate) struct FseTable {
     pub(crate) log: u32,
-    pub(crate) norm: Vec<i16>,
+    norm: Vec<i16>,
     state_table: Vec<u16>,
     /// per symbol: (delta_find_state, delta_nb_bits)
     symbols: Vec<(i32, u32)>,
@@ -28,12 +36,20 @@ impl FseTable {
     /// new builds the encoding table for `norm` (summing to 2^log, with -1
     /// counting as 1), spreading symbols exactly as decoders do.
     pub(crate) fn new(norm: &[i16], log: u32) -> Self {
+        let mut t = FseTable::default();
+        t.build(norm, log);
+        t
+    }
+
+    /// build makes this the table for `norm`, reusing its memory.
+    pub(crate) fn build(&mut self, norm: &[i16], log: u32) {
+        debug_assert!(norm.len() <= MAX_SYMBOLS && log <= MAX_TABLE_LOG);
         let size = 1usize << log;
         let mask = size - 1;
         let step = (size >> 1) + (size >> 3) + 3;
-        let mut spread = vec![0u8; size];
+        let mut spread = [0u8; 1 << MAX_TABLE_LOG];
         let mut high = size - 1;
-        let mut cumul = vec![0u32; norm.len() + 1];
+        let mut cumul = [0u32; MAX_SYMBOLS + 1];
         for (s, &n) in norm.iter().enumerate() {
             if n == -1 {
                 cumul[s + 1] = cumul[s] + 1;
@@ -53,17 +69,20 @@ impl FseTable {
                 }
             }
         }
-        let mut state_table = vec![0u16; size];
-        let mut next = cumul.clone();
-        for (u, &s) in spread.iter().enumerate() {
+        let state_table = &mut self.state_table;
+        state_table.clear();
+        state_table.resize(size, 0);
+        let mut next = cumul;
+        for (u, &s) in spread[..size].iter().enumerate() {
             let s = s as usize;
             state_table[next[s] as usize] = (size + u) as u16;
             next[s] += 1;
         }
-        let mut symbols = vec![(0i32, 0u32); norm.len()];
+        let symbols = &mut self.symbols;
+        symbols.clear();
         let mut total = 0i32;
-        for (s, &n) in norm.iter().enumerate() {
-            symbols[s] = match n {
+        for &n in norm {
+            symbols.push(match n {
                 0 => (0, ((log + 1) << 16) - (1 << log)),
                 -1 | 1 => {
                     let v = (total - 1, (log << 16) - (1 << log));
@@ -78,14 +97,16 @@ impl FseTable {
                     total += n as i32;
                     v
                 }
-            };
+            });
         }
-        FseTable {
-            log,
-            norm: norm.to_vec(),
-            state_table,
-            symbols,
-        }
+        self.norm.clear();
+        self.norm.extend_from_slice(norm);
+        self.log = log;
+    }
+
+    /// norm is the distribution the table was built from.
+    pub(crate) fn norm(&self) -> &[i16] {
+        &self.norm
     }
 
     /// init starts a state on `sym` without writing bits: the last symbol
@@ -122,7 +143,7 @@ impl FseTable {
             if c == 0 {
                 continue;
             }
-            let n = *self.norm.get(s)?;
+            let n = *self.norm().get(s)?;
             if n == 0 {
                 return None;
             }
@@ -162,13 +183,13 @@ pub(crate) fn optimal_log(max_log: u32, total: u32, max_symbol: u32) -> u32 {
         .clamp(MIN_LOG, max_log.max(MIN_LOG))
 }
 
-/// normalize scales `counts` (total `total` > 0) to sum to 2^log, giving
-/// every present symbol at least 1. It returns false if there are more
-/// symbols than cells.
-pub(crate) fn normalize(counts: &[u32], total: u32, log: u32, norm: &mut Vec<i16>) -> bool {
+/// normalize scales `counts` (total `total` > 0) to sum to 2^log in
+/// `norm[..counts.len()]`, giving every present symbol at least 1. It
+/// returns false if there are more symbols than cells.
+pub(crate) fn normalize(counts: &[u32], total: u32, log: u32, norm: &mut [i16]) -> bool {
     let scale = 1i64 << log;
-    norm.clear();
-    norm.resize(counts.len(), 0);
+    let norm = &mut norm[..counts.len()];
+    norm.fill(0);
     let present = counts.iter().filter(|&&c| c > 0).count() as i64;
     if present > scale || total == 0 {
         return false;
@@ -288,13 +309,13 @@ mod tests {
     fn normalize_sums_to_the_table_and_keeps_every_symbol() {
         let counts = [100u32, 1, 0, 7, 3000, 1, 1, 1];
         let total: u32 = counts.iter().sum();
-        let mut norm = Vec::new();
+        let mut norm = [0i16; 8];
         assert!(normalize(&counts, total, 6, &mut norm));
         assert_eq!(norm.iter().map(|&n| n as i32).sum::<i32>(), 64);
         for (c, n) in counts.iter().zip(&norm) {
             assert_eq!(*c > 0, *n > 0, "{counts:?} → {norm:?}");
         }
-        assert!(!normalize(&[1; 40], 40, 5, &mut norm));
+        assert!(!normalize(&[1; 40], 40, 5, &mut [0; 40]));
     }
 
     #[test]
@@ -304,7 +325,7 @@ mod tests {
             1, 1, 1, 1, -1, -1, -1, -1,
         ];
         let t = FseTable::new(&norm, 6);
-        let mut seen = t.state_table.clone();
+        let mut seen = t.state_table[..64].to_vec();
         seen.sort();
         assert_eq!(seen, (64u16..128).collect::<Vec<_>>());
     }

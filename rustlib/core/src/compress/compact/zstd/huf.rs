@@ -25,26 +25,34 @@ impl HufTable {
     /// build makes a length-limited Huffman code for `counts`, or None when
     /// fewer than two symbols occur (a single symbol is an RLE block).
     pub(crate) fn build(counts: &[u32; 256]) -> Option<Self> {
-        let mut syms: Vec<(u32, u8)> = counts
-            .iter()
-            .enumerate()
-            .filter(|(_, &c)| c > 0)
-            .map(|(s, &c)| (c, s as u8))
-            .collect();
-        if syms.len() < 2 {
+        // Every array is on the stack: a table is built for nearly every
+        // block, and small blocks are the common case.
+        // syms packs (count, symbol) into one key so sorting compares
+        // integers; counts fit 24 bits (blocks are at most 128 KiB).
+        let mut syms = [0u32; 256];
+        let mut n = 0;
+        for (s, &c) in counts.iter().enumerate() {
+            if c > 0 {
+                syms[n] = c << 8 | s as u32;
+                n += 1;
+            }
+        }
+        if n < 2 {
             return None;
         }
+        let syms = &mut syms[..n];
         syms.sort_unstable();
-        let n = syms.len();
         // Two-queue Huffman: leaves sorted by count, internal nodes made in
         // increasing weight order.
-        let mut weight: Vec<u64> = syms.iter().map(|&(c, _)| c as u64).collect();
-        weight.reserve(n - 1);
-        let mut parent = vec![0usize; 2 * n - 1];
-        let (mut leaf, mut node) = (0usize, n);
+        let mut weight = [0u32; 511];
+        for (w, &k) in weight.iter_mut().zip(syms.iter()) {
+            *w = k >> 8;
+        }
+        let mut parent = [0u16; 511];
+        let (mut leaf, mut node, mut made) = (0usize, n, n);
         for _ in 0..n - 1 {
             let mut pick = || {
-                if leaf < n && (node >= weight.len() || weight[leaf] <= weight[node]) {
+                if leaf < n && (node >= made || weight[leaf] <= weight[node]) {
                     leaf += 1;
                     leaf - 1
                 } else {
@@ -53,21 +61,21 @@ impl HufTable {
                 }
             };
             let (a, b) = (pick(), pick());
-            let id = weight.len();
-            weight.push(weight[a] + weight[b]);
-            parent[a] = id;
-            parent[b] = id;
+            weight[made] = weight[a] + weight[b];
+            parent[a] = made as u16;
+            parent[b] = made as u16;
+            made += 1;
         }
         let root = 2 * n - 2;
-        let mut depth = vec![0u32; 2 * n - 1];
+        let mut depth = [0u8; 511];
         for i in (0..root).rev() {
-            depth[i] = depth[parent[i]] + 1;
+            depth[i] = depth[parent[i] as usize].saturating_add(1);
         }
         let mut lens = [0u8; 256];
-        for (i, &(_, s)) in syms.iter().enumerate() {
-            lens[s as usize] = depth[i] as u8;
+        for (i, &k) in syms.iter().enumerate() {
+            lens[(k & 0xff) as usize] = depth[i];
         }
-        limit_lengths(&mut lens, &syms);
+        limit_lengths(&mut lens, syms);
         let mut t = HufTable {
             lens,
             codes: [0; 256],
@@ -81,19 +89,33 @@ impl HufTable {
     /// assign_codes numbers the codes the way decoders rebuild them from
     /// weights: by increasing weight (decreasing length), then by symbol.
     fn assign_codes(&mut self) {
-        self.max_bits = self.lens.iter().copied().max().unwrap_or(0) as u32;
+        let mut per_len = [0u32; 16];
+        for &l in &self.lens {
+            per_len[l as usize] += 1;
+        }
+        self.max_bits = per_len[1..]
+            .iter()
+            .rposition(|&c| c > 0)
+            .map_or(0, |i| i as u32 + 1);
         self.last = self.lens.iter().rposition(|&l| l > 0).unwrap_or(0);
+        // next[len] is the running index (in units of the longest code)
+        // of the next code of that length.
+        let mut next = [0u32; 16];
         let mut idx = 0u32;
         for w in 1..=self.max_bits {
-            let len = (self.max_bits + 1 - w) as u8;
-            for s in 0..256 {
-                if self.lens[s] == len {
-                    self.codes[s] = (idx >> (w - 1)) as u16;
-                    idx += 1 << (w - 1);
-                }
-            }
+            let len = (self.max_bits + 1 - w) as usize;
+            next[len] = idx;
+            idx += per_len[len] << (w - 1);
         }
         debug_assert_eq!(idx, 1 << self.max_bits, "code is not complete");
+        for s in 0..256 {
+            let l = self.lens[s] as usize;
+            if l > 0 {
+                let w = self.max_bits + 1 - l as u32;
+                self.codes[s] = (next[l] >> (w - 1)) as u16;
+                next[l] += 1 << (w - 1);
+            }
+        }
     }
 
     /// covers says whether every counted symbol has a code (so the table
@@ -183,22 +205,22 @@ impl HufTable {
 /// the code stays complete, as the format requires: first lengthening the
 /// rarest codes until the code fits, then shortening the most frequent
 /// codes that can take it until no room is left. `syms` is sorted by count.
-fn limit_lengths(lens: &mut [u8; 256], syms: &[(u32, u8)]) {
+fn limit_lengths(lens: &mut [u8; 256], syms: &[u32]) {
     let max = MAX_BITS as u8;
-    if syms.iter().all(|&(_, s)| lens[s as usize] <= max) {
+    if syms.iter().all(|&k| lens[(k & 0xff) as usize] <= max) {
         return;
     }
     let cap = 1i64 << MAX_BITS;
     let mut kraft = 0i64;
-    for &(_, s) in syms {
-        let l = &mut lens[s as usize];
+    for &k in syms {
+        let l = &mut lens[(k & 0xff) as usize];
         *l = (*l).min(max);
         kraft += 1 << (max - *l);
     }
     // Over-full: lengthen, rarest symbols first.
     while kraft > cap {
-        for &(_, s) in syms {
-            let l = &mut lens[s as usize];
+        for &k in syms {
+            let l = &mut lens[(k & 0xff) as usize];
             if *l < max && kraft > cap {
                 *l += 1;
                 kraft -= 1 << (max - *l);
@@ -211,12 +233,18 @@ fn limit_lengths(lens: &mut [u8; 256], syms: &[(u32, u8)]) {
         let pick = syms
             .iter()
             .rev()
-            .map(|&(_, s)| s as usize)
+            .map(|&k| (k & 0xff) as usize)
             .find(|&s| lens[s] > 1 && (1i64 << (max - lens[s])) <= room)
             .expect("a complete code can always be reached");
         kraft += 1 << (max - lens[pick]);
         lens[pick] -= 1;
     }
+}
+
+thread_local! {
+    /// WEIGHT_TABLE is the FSE table for Huffman weights, rebuilt in place
+    /// for each description so describing a tree allocates nothing.
+    static WEIGHT_TABLE: core::cell::RefCell<FseTable> = core::cell::RefCell::default();
 }
 
 /// write_fse_weights appends the FSE-compressed form of `weights`: a header
@@ -236,15 +264,16 @@ fn write_fse_weights(weights: &[u8], out: &mut Vec<u8>) -> bool {
         return false;
     }
     let log = fse::optimal_log(MAX_WEIGHT_LOG, n as u32, max_w as u32);
-    let mut norm = Vec::new();
-    if !fse::normalize(&counts[..=max_w], n as u32, log, &mut norm) {
+    let mut norm = [0i16; 13];
+    let norm = &mut norm[..=max_w];
+    if !fse::normalize(&counts[..=max_w], n as u32, log, norm) {
         return false;
     }
     let start = out.len();
     out.push(0);
-    fse::write_ncount(&norm, log, out);
-    let table = FseTable::new(&norm, log);
-    {
+    fse::write_ncount(norm, log, out);
+    WEIGHT_TABLE.with_borrow_mut(|table| {
+        table.build(norm, log);
         let mut w = BitWriter::new(out);
         // Symbol i is decoded by state 1 when i is even, state 2 when odd;
         // each state starts on the last symbol it decodes.
@@ -259,7 +288,7 @@ fn write_fse_weights(weights: &[u8], out: &mut Vec<u8>) -> bool {
         table.flush(&mut w, states[1].expect("n > 2"));
         table.flush(&mut w, states[0].expect("n > 2"));
         w.close();
-    }
+    });
     let size = out.len() - start - 1;
     if size >= 128 {
         return false;

@@ -220,6 +220,9 @@ impl Matcher {
         let first4 = read4(buf, i);
         while cand >= lowest && cand < abs && cand != 0 && tries > 0 {
             tries -= 1;
+            // Load the next link before comparing bytes, so the two cache
+            // misses overlap instead of following each other.
+            let next = self.chain[(cand & cmask) as usize];
             let ci = (cand - w.base) as usize;
             if read4(buf, ci) == first4
                 && (best.len < MIN_MATCH || buf.get(ci + best.len) == buf.get(i + best.len))
@@ -237,7 +240,7 @@ impl Matcher {
                     }
                 }
             }
-            cand = self.chain[(cand & cmask) as usize];
+            cand = next;
         }
         if best.len < MIN_MATCH {
             return Found::NONE;

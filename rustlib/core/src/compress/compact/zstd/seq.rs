@@ -81,22 +81,23 @@ fn ml_code(ml: u32) -> u8 {
     }
 }
 
-/// Prev is the table a decoder holds for one kind of code.
-#[derive(Clone, Default)]
+/// Prev is the kind of table a decoder holds for one kind of code.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) enum Prev {
     #[default]
     None,
     Predefined,
     Rle,
-    Fse(FseTable),
+    /// Fse: the table is in Tables::fse.
+    Fse,
 }
 
-/// Tables are the decoder's tables for the three kinds of code.
+/// Tables are the decoder's tables for the three kinds of code (literal
+/// lengths, offsets, match lengths, in that order).
 #[derive(Clone, Default)]
 pub(crate) struct Tables {
-    pub(crate) ll: Prev,
-    pub(crate) of: Prev,
-    pub(crate) ml: Prev,
+    kind: [Prev; 3],
+    fse: [FseTable; 3],
 }
 
 /// Predefined holds the three predefined tables, built once.
@@ -117,11 +118,13 @@ impl Predefined {
 }
 
 /// Mode is the choice for one kind of code.
+#[derive(Clone, Copy)]
 enum Mode {
     Predefined,
     Rle(u8),
     Repeat,
-    New(FseTable),
+    /// New: the table is in Scratch::fresh.
+    New,
 }
 
 impl Mode {
@@ -129,34 +132,52 @@ impl Mode {
         match self {
             Mode::Predefined => 0,
             Mode::Rle(_) => 1,
-            Mode::New(_) => 2,
+            Mode::New => 2,
             Mode::Repeat => 3,
         }
     }
 }
 
 /// Scratch is reusable memory for one block's codes.
-#[derive(Default)]
 pub(crate) struct Scratch {
     ll: Vec<u8>,
     ml: Vec<u8>,
     of: Vec<u8>,
-    norm: Vec<i16>,
-    bytes: Vec<u8>,
+    norm: [i16; fse::MAX_SYMBOLS],
+    /// fresh holds the new tables a block chose, per kind, and ncount
+    /// their descriptions, written once while costing them.
+    fresh: [FseTable; 3],
+    ncount: [Vec<u8>; 3],
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Scratch {
+            ll: Vec::new(),
+            ml: Vec::new(),
+            of: Vec::new(),
+            norm: [0; fse::MAX_SYMBOLS],
+            fresh: Default::default(),
+            ncount: Default::default(),
+        }
+    }
 }
 
 /// choose picks the cheapest table for `counts` (of `n` codes) among the
-/// predefined one, RLE, the decoder's previous table (only an FSE table
-/// this encoder sent; a woken stream has none) and a new table, by
-/// estimated size including the table description.
+/// predefined one, RLE, the decoder's previous table (`prev`: only an FSE
+/// table this encoder sent; a woken stream has none) and a new table, by
+/// estimated size including the table description. A new table is built
+/// in `fresh` with its description in `ncount`.
+#[allow(clippy::too_many_arguments)]
 fn choose(
     counts: &[u32],
     n: u32,
     max_log: u32,
     predef: &FseTable,
-    prev: &Prev,
-    norm: &mut Vec<i16>,
-    bytes: &mut Vec<u8>,
+    prev: Option<&FseTable>,
+    norm: &mut [i16; fse::MAX_SYMBOLS],
+    fresh: &mut FseTable,
+    ncount: &mut Vec<u8>,
 ) -> Mode {
     let max_sym = counts.iter().rposition(|&c| c > 0).expect("n > 0");
     let distinct = counts.iter().filter(|&&c| c > 0).count();
@@ -167,18 +188,18 @@ fn choose(
     if distinct == 1 && 8 * 256 < best.0 {
         best = (8 * 256, 1);
     }
-    if let Prev::Fse(t) = prev {
+    if let Some(t) = prev {
         if let Some(c) = t.cost(counts) {
             if c < best.0 {
                 best = (c, 3);
             }
         }
     }
-    let mut new = None;
     if distinct > 1 {
         let log = fse::optimal_log(max_log, n, max_sym as u32);
+        let norm = &mut norm[..=max_sym];
         if fse::normalize(&counts[..=max_sym], n, log, norm) {
-            let mut c = fse::ncount_len(norm, log, bytes) as u64 * 8 * 256;
+            let mut c = fse::ncount_len(norm, log, ncount) as u64 * 8 * 256;
             for (s, &k) in counts[..=max_sym].iter().enumerate() {
                 if k > 0 {
                     c += k as u64 * fse::bit_cost(norm[s] as u32, log);
@@ -186,13 +207,13 @@ fn choose(
             }
             if c < best.0 {
                 best = (c, 2);
-                new = Some(log);
+                fresh.build(norm, log);
             }
         }
     }
     match best.1 {
         1 => Mode::Rle(max_sym as u8),
-        2 => Mode::New(FseTable::new(norm, new.expect("set with mode 2"))),
+        2 => Mode::New,
         3 => Mode::Repeat,
         _ => Mode::Predefined,
     }
@@ -226,19 +247,28 @@ impl Coder<'_> {
     }
 }
 
-/// Updates are the tables decoders hold after a block, for the kinds
-/// whose table the block replaced (None: unchanged).
+/// Updates are the kinds of table decoders hold after a block, for the
+/// kinds whose table the block replaced (None: unchanged); a new FSE
+/// table is still in the Scratch that wrote the block.
 pub(crate) type Updates = [Option<Prev>; 3];
 
 impl Tables {
-    /// apply takes the tables a kept block sent.
-    pub(crate) fn apply(&mut self, u: Updates) {
-        let [ll, of, ml] = u;
-        for (new, slot) in [(ll, &mut self.ll), (of, &mut self.of), (ml, &mut self.ml)] {
+    /// apply takes the tables a kept block sent, moving new FSE tables
+    /// out of `sc` (the scratch that wrote the block).
+    pub(crate) fn apply(&mut self, u: Updates, sc: &mut Scratch) {
+        for (k, new) in u.into_iter().enumerate() {
             if let Some(p) = new {
-                *slot = p;
+                if p == Prev::Fse {
+                    core::mem::swap(&mut self.fse[k], &mut sc.fresh[k]);
+                }
+                self.kind[k] = p;
             }
         }
+    }
+
+    /// fse is the decoder's FSE table for kind `k`, if it holds one.
+    fn fse(&self, k: usize) -> Option<&FseTable> {
+        (self.kind[k] == Prev::Fse).then(|| &self.fse[k])
     }
 }
 
@@ -282,44 +312,55 @@ pub(crate) fn write_sequences(
         sc.of.push(o);
     }
     let n32 = n as u32;
+    let Scratch {
+        norm,
+        fresh,
+        ncount,
+        ..
+    } = sc;
+    let [f_ll, f_of, f_ml] = fresh;
+    let [n_ll, n_of, n_ml] = ncount;
     let ll = choose(
         &ll_counts,
         n32,
         LL_MAX_LOG,
         &predef.ll,
-        &tables.ll,
-        &mut sc.norm,
-        &mut sc.bytes,
+        tables.fse(0),
+        norm,
+        f_ll,
+        n_ll,
     );
     let of = choose(
         &of_counts,
         n32,
         OF_MAX_LOG,
         &predef.of,
-        &tables.of,
-        &mut sc.norm,
-        &mut sc.bytes,
+        tables.fse(1),
+        norm,
+        f_of,
+        n_of,
     );
     let ml = choose(
         &ml_counts,
         n32,
         ML_MAX_LOG,
         &predef.ml,
-        &tables.ml,
-        &mut sc.norm,
-        &mut sc.bytes,
+        tables.fse(2),
+        norm,
+        f_ml,
+        n_ml,
     );
     out.push(ll.bits() << 6 | of.bits() << 4 | ml.bits() << 2);
-    for m in [&ll, &of, &ml] {
+    for (m, desc) in [(ll, &*n_ll), (of, &*n_of), (ml, &*n_ml)] {
         match m {
-            Mode::Rle(s) => out.push(*s),
-            Mode::New(t) => fse::write_ncount(&t.norm, t.log, out),
+            Mode::Rle(s) => out.push(s),
+            Mode::New => out.extend_from_slice(desc),
             _ => {}
         }
     }
-    let llc = coder_for(&ll, &predef.ll, &tables.ll);
-    let ofc = coder_for(&of, &predef.of, &tables.of);
-    let mlc = coder_for(&ml, &predef.ml, &tables.ml);
+    let llc = coder_for(ll, &predef.ll, f_ll, tables.fse(0));
+    let ofc = coder_for(of, &predef.of, f_of, tables.fse(1));
+    let mlc = coder_for(ml, &predef.ml, f_ml, tables.fse(2));
     let mut w = BitWriter::new(out);
     let last = n - 1;
     let mut st_ml = mlc.init(sc.ml[last]);
@@ -339,21 +380,24 @@ pub(crate) fn write_sequences(
     [ll, of, ml].map(|m| match m {
         Mode::Predefined => Some(Prev::Predefined),
         Mode::Rle(_) => Some(Prev::Rle),
-        Mode::New(t) => Some(Prev::Fse(t)),
+        Mode::New => Some(Prev::Fse),
         Mode::Repeat => None,
     })
 }
 
-/// coder_for is the coder a mode encodes with.
-fn coder_for<'a>(m: &'a Mode, predef: &'a FseTable, prev: &'a Prev) -> Coder<'a> {
+/// coder_for is the coder a mode encodes with: `fresh` is the block's
+/// new table, `prev` the decoder's.
+fn coder_for<'a>(
+    m: Mode,
+    predef: &'a FseTable,
+    fresh: &'a FseTable,
+    prev: Option<&'a FseTable>,
+) -> Coder<'a> {
     match m {
         Mode::Predefined => Coder::Table(predef),
-        Mode::New(t) => Coder::Table(t),
+        Mode::New => Coder::Table(fresh),
         Mode::Rle(_) => Coder::Rle,
-        Mode::Repeat => match prev {
-            Prev::Fse(t) => Coder::Table(t),
-            _ => unreachable!("repeat is chosen only over an FSE table"),
-        },
+        Mode::Repeat => Coder::Table(prev.expect("repeat is chosen only over an FSE table")),
     }
 }
 
