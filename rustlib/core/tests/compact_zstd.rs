@@ -3,32 +3,14 @@
 
 mod common;
 
-use common::compact::{compress, incompressible_idle_state, small_sends_stay_asleep};
-use common::{json_like, random_bytes, Rng, Unzstd};
+use common::compact::{compress, incompressible_idle_state, small_sends_stay_asleep, zstd_message};
+use common::{json_like, Rng, Unzstd};
 use gatehouse_core::compress::compact::{
     CompactStream, CompactZstd, ZstdPool, IDLE_STATE_LIMIT, SMALL_SEND_MAX,
 };
 use gatehouse_core::compress::{Error, MessageCompressor, ZstdParams, ZstdStream};
 
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
-
-/// message makes gateway-shaped text mostly, random bytes sometimes, of
-/// sizes from empty to 200 KB (past the 128 KiB block limit), one in five
-/// around the small-send limit.
-fn message(rng: &mut Rng) -> Vec<u8> {
-    let len = match rng.below(20) {
-        0 => 0,
-        1 => 100_000 + rng.below(100_000) as usize,
-        2..=4 => rng.below(20_000) as usize,
-        5..=8 => rng.below(SMALL_SEND_MAX as u64 + 40) as usize,
-        _ => rng.below(3_000) as usize,
-    };
-    if rng.below(8) == 0 {
-        random_bytes(rng, len)
-    } else {
-        json_like(rng, len)
-    }
-}
 
 #[test]
 fn decodes_message_by_message_across_hibernation() {
@@ -59,7 +41,7 @@ fn decodes_message_by_message_across_hibernation() {
                 assert!(z.state_bytes() <= IDLE_STATE_LIMIT, "{}", z.state_bytes());
             }
             let was_asleep = z.hibernating();
-            let msg = message(&mut rng);
+            let msg = zstd_message(&mut rng);
             let out = compress(&mut z, &mut pool, &msg);
             if z.hibernating() {
                 // Only a small message goes out without waking, and what
@@ -202,7 +184,7 @@ fn many_streams_share_one_pool() {
         if rng.below(3) == 0 {
             z.hibernate(&mut pool).unwrap();
         } else {
-            let msg = message(&mut rng);
+            let msg = zstd_message(&mut rng);
             let out = compress(z, &mut pool, &msg);
             assert_eq!(d.message(&out, msg.len() + 1), msg, "stream {k}");
         }

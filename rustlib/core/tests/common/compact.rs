@@ -130,3 +130,21 @@ pub fn incompressible_idle_state<S: CompactStream>(
         assert!(asleep >= 256 / SMALL_SEND_MAX, "woke after {asleep}"); // the tail reserve
     }
 }
+
+/// zstd_message makes gateway-shaped text mostly, random bytes sometimes, of
+/// sizes from empty to 200 KB (past the 128 KiB block limit), one in five
+/// around the small-send limit.
+pub fn zstd_message(rng: &mut Rng) -> Vec<u8> {
+    let len = match rng.below(20) {
+        0 => 0,
+        1 => 100_000 + rng.below(100_000) as usize,
+        2..=4 => rng.below(20_000) as usize,
+        5..=8 => rng.below(SMALL_SEND_MAX as u64 + 40) as usize,
+        _ => rng.below(3_000) as usize,
+    };
+    if rng.below(8) == 0 {
+        random_bytes(rng, len)
+    } else {
+        json_like(rng, len)
+    }
+}

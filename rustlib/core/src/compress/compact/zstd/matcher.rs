@@ -161,19 +161,32 @@ impl Matcher {
     }
 
     /// prime inserts the positions before absolute `upto` every `stride`
-    /// bytes: the cheap way to index a restored window. A match whose
+    /// bytes, into the chains or (`chained` false) the head table only: the
+    /// cheap way to index a restored window. A match whose
     /// source start was skipped is still found from a later position of
     /// the same repeat and extended backward by the parser.
-    pub(crate) fn prime(&mut self, w: &Window, upto: u32, stride: u32) {
+    pub(crate) fn prime(&mut self, w: &Window, upto: u32, stride: u32, chained: bool) {
         let cmask = (1u32 << self.p.chain_log) - 1;
         let last = (w.base as usize + w.buf.len()).saturating_sub(HASH_READ - 1) as u32;
         let upto = upto.min(last);
         let mut abs = self.next.max(w.base);
-        while abs < upto {
-            let h = self.hash(read8(w.buf, (abs - w.base) as usize));
-            self.chain[(abs & cmask) as usize] = self.head[h];
-            self.head[h] = abs;
-            abs += stride;
+        if chained {
+            while abs < upto {
+                let h = self.hash(read8(w.buf, (abs - w.base) as usize));
+                self.chain[(abs & cmask) as usize] = self.head[h];
+                self.head[h] = abs;
+                abs += stride;
+            }
+        } else {
+            // The chain slots of these positions keep what was there: a
+            // candidate is followed only inside the window and used only
+            // after its bytes are compared, so a stale link costs at most a
+            // try (in practice it lies below the window and ends the chain).
+            while abs < upto {
+                let h = self.hash(read8(w.buf, (abs - w.base) as usize));
+                self.head[h] = abs;
+                abs += stride;
+            }
         }
         self.next = self.next.max(upto);
     }
