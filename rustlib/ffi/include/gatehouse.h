@@ -8,6 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// GH_COMPACT_SMALL_MAX is the largest message a hibernating compact stream
+// sends without waking (uncompressed, in its format). A caller that builds
+// a windowed stream's window only when the stream will wake checks it.
+#define GH_COMPACT_SMALL_MAX 128
+
 // GH_ML_UPSERT tags an upsert record.
 #define GH_ML_UPSERT 1
 
@@ -186,6 +191,15 @@ void gh_compact_pool_free(struct GhCompactPool *p);
 // `p` must be null or a live pool; `out` null or valid for one pointer write.
 GhStatus gh_compact_new(const struct GhCompactPool *p, struct GhCompactStream **out);
 
+// gh_compact_new_windowed makes a windowed compact zstd-stream stream: it
+// keeps no plaintext while hibernating (its idle state is a few words), and
+// whoever wakes it gives it its window through
+// gh_compact_compress_windowed. A pool of another format: GH_INVALID_ARGUMENT.
+//
+// # Safety
+// As gh_compact_new.
+GhStatus gh_compact_new_windowed(const struct GhCompactPool *p, struct GhCompactStream **out);
+
 // gh_compact_bound writes to `*out_bound` the output capacity that
 // guarantees gh_compact_compress never answers GH_BUFFER_TOO_SMALL for an
 // input of `in_len` bytes.
@@ -215,6 +229,27 @@ GhStatus gh_compact_compress(struct GhCompactPool *p,
                              uint8_t *out_ptr,
                              size_t out_cap,
                              size_t *out_len);
+
+// gh_compact_compress_windowed is gh_compact_compress for a windowed stream
+// (gh_compact_new_windowed): if the stream wakes, its context is primed with
+// the `win_len` bytes at `win_ptr`, which must be exactly the last bytes of
+// plaintext the stream has compressed (as many as the caller has, up to the
+// frame's window; only the last 2^windowLog are read). Anything else breaks
+// the client's stream; a shorter suffix only costs ratio. The window is
+// ignored when the stream does not wake and by streams made otherwise.
+//
+// # Safety
+// As gh_compact_compress; `win_ptr` readable for `win_len` bytes (null
+// with 0), not overlapping the output.
+GhStatus gh_compact_compress_windowed(struct GhCompactPool *p,
+                                      struct GhCompactStream *h,
+                                      const uint8_t *win_ptr,
+                                      size_t win_len,
+                                      const uint8_t *in_ptr,
+                                      size_t in_len,
+                                      uint8_t *out_ptr,
+                                      size_t out_cap,
+                                      size_t *out_len);
 
 // gh_compact_hibernate gives stream `h`'s working context back to `p` and
 // keeps only its packed recent plaintext: at most 16 KiB in all. A stream

@@ -10,10 +10,16 @@
 use crate::guard::{guard, in_slice, out_slice, overlaps};
 use crate::status::*;
 use gatehouse_core::compress::compact::{
-    CompactStream, CompactZlib, CompactZstd, ZlibPool, ZstdPool,
+    CompactStream, CompactZlib, CompactZstd, ZlibPool, ZstdPool, SMALL_SEND_MAX,
 };
 use gatehouse_core::compress::{Error, ZlibParams, ZstdParams, MAX_INPUT_LEN};
 use std::panic::AssertUnwindSafe;
+
+/// GH_COMPACT_SMALL_MAX is the largest message a hibernating compact stream
+/// sends without waking (uncompressed, in its format). A caller that builds
+/// a windowed stream's window only when the stream will wake checks it.
+pub const GH_COMPACT_SMALL_MAX: usize = 128;
+const _: () = assert!(GH_COMPACT_SMALL_MAX == SMALL_SEND_MAX);
 
 /// GhCompactPool is an opaque pool of working contexts for compact streams
 /// of one format and one set of parameters.
@@ -201,6 +207,35 @@ pub unsafe extern "C" fn gh_compact_new(
     p: *const GhCompactPool,
     out: *mut *mut GhCompactStream,
 ) -> GhStatus {
+    // SAFETY: forwarded under the same contract.
+    unsafe { new_stream(p, out, false) }
+}
+
+/// gh_compact_new_windowed makes a windowed compact zstd-stream stream: it
+/// keeps no plaintext while hibernating (its idle state is a few words), and
+/// whoever wakes it gives it its window through
+/// gh_compact_compress_windowed. A pool of another format: GH_INVALID_ARGUMENT.
+///
+/// # Safety
+/// As gh_compact_new.
+#[no_mangle]
+pub unsafe extern "C" fn gh_compact_new_windowed(
+    p: *const GhCompactPool,
+    out: *mut *mut GhCompactStream,
+) -> GhStatus {
+    // SAFETY: forwarded under the same contract.
+    unsafe { new_stream(p, out, true) }
+}
+
+/// new_stream is gh_compact_new and gh_compact_new_windowed.
+///
+/// # Safety
+/// As gh_compact_new.
+unsafe fn new_stream(
+    p: *const GhCompactPool,
+    out: *mut *mut GhCompactStream,
+    windowed: bool,
+) -> GhStatus {
     if out.is_null() {
         return GH_NULL_ARGUMENT;
     }
@@ -211,9 +246,11 @@ pub unsafe extern "C" fn gh_compact_new(
         let Some(p) = (unsafe { p.as_ref() }) else {
             return GH_NULL_ARGUMENT;
         };
-        let stream = match &p.pool {
-            Pool::Zlib(z) => Stream::Zlib(CompactZlib::new(z)),
-            Pool::Zstd(z) => Stream::Zstd(CompactZstd::new(z)),
+        let stream = match (&p.pool, windowed) {
+            (Pool::Zlib(z), false) => Stream::Zlib(CompactZlib::new(z)),
+            (Pool::Zlib(_), true) => return GH_INVALID_ARGUMENT,
+            (Pool::Zstd(z), false) => Stream::Zstd(CompactZstd::new(z)),
+            (Pool::Zstd(z), true) => Stream::Zstd(CompactZstd::new_windowed(z)),
         };
         let h = Box::new(GhCompactStream {
             stream,
@@ -300,6 +337,70 @@ pub unsafe extern "C" fn gh_compact_compress(
     out_cap: usize,
     out_len: *mut usize,
 ) -> GhStatus {
+    // SAFETY: forwarded under the same contract, with an empty window.
+    unsafe {
+        compress(
+            p,
+            h,
+            std::ptr::null(),
+            0,
+            in_ptr,
+            in_len,
+            out_ptr,
+            out_cap,
+            out_len,
+        )
+    }
+}
+
+/// gh_compact_compress_windowed is gh_compact_compress for a windowed stream
+/// (gh_compact_new_windowed): if the stream wakes, its context is primed with
+/// the `win_len` bytes at `win_ptr`, which must be exactly the last bytes of
+/// plaintext the stream has compressed (as many as the caller has, up to the
+/// frame's window; only the last 2^windowLog are read). Anything else breaks
+/// the client's stream; a shorter suffix only costs ratio. The window is
+/// ignored when the stream does not wake and by streams made otherwise.
+///
+/// # Safety
+/// As gh_compact_compress; `win_ptr` readable for `win_len` bytes (null
+/// with 0), not overlapping the output.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn gh_compact_compress_windowed(
+    p: *mut GhCompactPool,
+    h: *mut GhCompactStream,
+    win_ptr: *const u8,
+    win_len: usize,
+    in_ptr: *const u8,
+    in_len: usize,
+    out_ptr: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> GhStatus {
+    // SAFETY: forwarded under the same contract.
+    unsafe {
+        compress(
+            p, h, win_ptr, win_len, in_ptr, in_len, out_ptr, out_cap, out_len,
+        )
+    }
+}
+
+/// compress is gh_compact_compress and gh_compact_compress_windowed.
+///
+/// # Safety
+/// As gh_compact_compress_windowed.
+#[allow(clippy::too_many_arguments)]
+unsafe fn compress(
+    p: *mut GhCompactPool,
+    h: *mut GhCompactStream,
+    win_ptr: *const u8,
+    win_len: usize,
+    in_ptr: *const u8,
+    in_len: usize,
+    out_ptr: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> GhStatus {
     if out_len.is_null() {
         return GH_NULL_ARGUMENT;
     }
@@ -317,18 +418,23 @@ pub unsafe extern "C" fn gh_compact_compress(
             return GH_TOO_LARGE;
         }
         // SAFETY: the caller promises the spans are real memory.
-        let (input, output) =
-            match unsafe { (in_slice(in_ptr, in_len), out_slice(out_ptr, out_cap)) } {
-                (Ok(i), Ok(o)) => (i, o),
-                (Err(s), _) | (_, Err(s)) => return s,
-            };
-        if overlaps(input, output) {
+        let (window, input, output) = match unsafe {
+            (
+                in_slice(win_ptr, win_len),
+                in_slice(in_ptr, in_len),
+                out_slice(out_ptr, out_cap),
+            )
+        } {
+            (Ok(w), Ok(i), Ok(o)) => (w, i, o),
+            (Err(s), _, _) | (_, Err(s), _) | (_, _, Err(s)) => return s,
+        };
+        if overlaps(input, output) || overlaps(window, output) {
             return GH_INVALID_ARGUMENT;
         }
         c.poisoned = true;
         let result = pair(p, c).and_then(|pair| match pair {
             Pair::Zlib(p, s) => s.compress(p, input, output),
-            Pair::Zstd(p, s) => s.compress(p, input, output),
+            Pair::Zstd(p, s) => s.compress_windowed(p, window, input, output),
         });
         c.poisoned = result == Err(Error::Broken);
         let (status, len) = match result {

@@ -281,3 +281,86 @@ fn pools_of_the_other_format_are_refused() {
         gh_compact_pool_free(zs);
     }
 }
+
+#[test]
+fn windowed_zstd_output_matches_the_core_stream_across_hibernation() {
+    let p = zstd_pool();
+    let mut h = null_mut();
+    assert_eq!(unsafe { gh_compact_new_windowed(p, &mut h) }, GH_OK);
+    let mut mpool = ZstdPool::new(ZstdParams::DISCORD, 2).unwrap();
+    let mut m = CompactZstd::new_windowed(&mpool);
+    let mut plain: Vec<u8> = Vec::new();
+    for i in 0..60usize {
+        let msg: Vec<u8> = (0..i * 131).map(|j| (j * i % 17) as u8 + b'a').collect();
+        let b = bound(h, msg.len());
+        let mut out = vec![0u8; b];
+        let mut len = 0;
+        let st = unsafe {
+            gh_compact_compress_windowed(
+                p,
+                h,
+                plain.as_ptr(),
+                plain.len(),
+                msg.as_ptr(),
+                msg.len(),
+                out.as_mut_ptr(),
+                b,
+                &mut len,
+            )
+        };
+        assert_eq!(st, GH_OK, "message {i}");
+        out.truncate(len);
+        let mut want = vec![0u8; m.bound(msg.len()).unwrap()];
+        let n = m
+            .compress_windowed(&mut mpool, &plain, &msg, &mut want)
+            .unwrap();
+        assert_eq!(out, &want[..n], "message {i}");
+        plain.extend_from_slice(&msg);
+        if i % 3 == 0 {
+            assert_eq!(unsafe { gh_compact_hibernate(p, h) }, GH_OK);
+            m.hibernate(&mut mpool).unwrap();
+            let (bytes, idle) = state(h);
+            assert!(idle == 1 || i == 0, "message {i}");
+            assert!(bytes <= 512, "{bytes}");
+        }
+    }
+    unsafe {
+        // A window that overlaps the output is refused.
+        let mut out = vec![0u8; 256];
+        let mut len = 0;
+        let st = gh_compact_compress_windowed(
+            p,
+            h,
+            out.as_ptr(),
+            16,
+            b"x".as_ptr(),
+            1,
+            out.as_mut_ptr(),
+            256,
+            &mut len,
+        );
+        assert_eq!(st, GH_INVALID_ARGUMENT);
+        let st = gh_compact_compress_windowed(
+            p,
+            h,
+            null(),
+            16,
+            b"x".as_ptr(),
+            1,
+            out.as_mut_ptr(),
+            256,
+            &mut len,
+        );
+        assert_eq!(st, GH_NULL_ARGUMENT);
+        gh_compact_free(p, h);
+        // Zlib pools make no windowed streams; nulls are refused.
+        let zl = zlib_pool();
+        let mut w = null_mut();
+        assert_eq!(gh_compact_new_windowed(zl, &mut w), GH_INVALID_ARGUMENT);
+        assert!(w.is_null());
+        assert_eq!(gh_compact_new_windowed(null(), &mut w), GH_NULL_ARGUMENT);
+        assert_eq!(gh_compact_new_windowed(p, null_mut()), GH_NULL_ARGUMENT);
+        gh_compact_pool_free(zl);
+        gh_compact_pool_free(p);
+    }
+}
