@@ -21,9 +21,23 @@ import (
 type CompactPool struct {
 	h    *C.GhCompactPool
 	mode compress.Mode
+	// windowMax is the most plaintext a windowed stream of this pool asks
+	// its source for on waking (zstd only).
+	windowMax int
+	// window is where windowed streams' windows are rebuilt, shared by the
+	// pool's streams (one owner), so a stream holds none of it.
+	window []byte
 }
 
-var _ compress.CompactPool = (*CompactPool)(nil)
+var (
+	_ compress.CompactPool  = (*CompactPool)(nil)
+	_ compress.WindowedPool = (*CompactPool)(nil)
+)
+
+// windowedMax bounds what a windowed stream rebuilds on waking: Discord's
+// 256 KiB window. A larger frame window stays valid (the stream matches
+// against less of it); rebuilding more would cost every wake more.
+const windowedMax = 256 << 10
 
 // CompactStream is one connection's compact stream (a GhCompactStream
 // handle). It borrows a working context from its pool while active and
@@ -33,6 +47,11 @@ var _ compress.CompactPool = (*CompactPool)(nil)
 type CompactStream struct {
 	h    *C.GhCompactStream
 	pool *CompactPool
+	// src is a windowed stream's window source (nil otherwise); asleep
+	// mirrors the Rust stream's state so the window is rebuilt only when a
+	// message will wake it.
+	src    compress.WindowSource
+	asleep bool
 }
 
 var _ compress.Compact = (*CompactStream)(nil)
@@ -57,10 +76,18 @@ func NewCompactZstdPool(o compress.ZstdOptions, c compress.CompactOptions) (*Com
 	if !fitInt32(o.Level, o.WindowLog, o.HashLog, o.ChainLog) || c.MaxIdleContexts < 0 {
 		return nil, compress.ErrInvalidArgs
 	}
-	return newCompactPool(compress.ZstdStream, func(out **C.GhCompactPool) C.GhStatus {
+	p, err := newCompactPool(compress.ZstdStream, func(out **C.GhCompactPool) C.GhStatus {
 		return C.gh_compact_pool_new_zstd(C.int32_t(o.Level), C.int32_t(o.WindowLog),
 			C.int32_t(o.HashLog), C.int32_t(o.ChainLog), C.size_t(c.MaxIdleContexts), out)
 	})
+	if err != nil {
+		return nil, err
+	}
+	p.windowMax = windowedMax
+	if o.WindowLog > 0 {
+		p.windowMax = min(windowedMax, 1<<o.WindowLog)
+	}
+	return p, nil
 }
 
 func newCompactPool(mode compress.Mode, create func(out **C.GhCompactPool) C.GhStatus) (*CompactPool, error) {
@@ -86,17 +113,37 @@ func (p *CompactPool) NewStream() (compress.Compact, error) {
 
 // NewCompactStream is NewStream with the concrete type.
 func (p *CompactPool) NewCompactStream() (*CompactStream, error) {
+	return p.newStream(nil)
+}
+
+// NewWindowedStream makes a stream that keeps no plaintext while it
+// hibernates and asks src for its window when it wakes (zstd-stream pools
+// only: compress.ErrInvalidArgs for zlib). The caller tells src about every
+// message after Compress has taken it.
+func (p *CompactPool) NewWindowedStream(src compress.WindowSource) (compress.Compact, error) {
+	if src == nil {
+		return nil, compress.ErrInvalidArgs
+	}
+	return p.newStream(src)
+}
+
+func (p *CompactPool) newStream(src compress.WindowSource) (*CompactStream, error) {
 	if p.h == nil {
 		return nil, compress.ErrClosed
 	}
 	var h *C.GhCompactStream
-	st := C.gh_compact_new(p.h, &h)
+	var st C.GhStatus
+	if src != nil {
+		st = C.gh_compact_new_windowed(p.h, &h)
+	} else {
+		st = C.gh_compact_new(p.h, &h)
+	}
 	runtime.KeepAlive(p)
 	if err := errOf(st); err != nil {
 		return nil, err
 	}
 	liveHandles.Add(1)
-	s := &CompactStream{h: h, pool: p}
+	s := &CompactStream{h: h, pool: p, src: src, asleep: true}
 	// The finalizer runs on another goroutine, where the pool must not be
 	// touched: it frees the stream without handing its context back.
 	runtime.SetFinalizer(s, func(s *CompactStream) { s.free(false) })
@@ -144,15 +191,24 @@ func (s *CompactStream) Compress(dst, msg []byte) ([]byte, error) {
 	if s.h == nil || s.pool.h == nil {
 		return dst, compress.ErrClosed
 	}
+	var window []byte
+	wakes := len(msg) > C.GH_COMPACT_SMALL_MAX
+	if s.src != nil && s.asleep && wakes {
+		s.pool.window = s.src.AppendWindow(s.pool.window[:0], s.pool.windowMax)
+		window = s.pool.window
+	}
 	for grown := false; ; grown = true {
 		spare := dst[len(dst):cap(dst)]
 		var n C.size_t
-		st := C.gh_compact_compress(s.pool.h, s.h, bytePtr(msg), C.size_t(len(msg)),
-			(*C.uint8_t)(bytePtr(spare)), C.size_t(len(spare)), &n)
+		st := C.gh_compact_compress_windowed(s.pool.h, s.h, bytePtr(window), C.size_t(len(window)),
+			bytePtr(msg), C.size_t(len(msg)), (*C.uint8_t)(bytePtr(spare)), C.size_t(len(spare)), &n)
 		runtime.KeepAlive(s)
 		runtime.KeepAlive(s.pool)
 		switch {
 		case Status(st) == StatusOK:
+			if wakes {
+				s.asleep = false
+			}
 			return dst[:len(dst)+int(n)], nil
 		case Status(st) == StatusBufferTooSmall && !grown:
 			dst = slices.Grow(dst, int(n))
@@ -189,7 +245,11 @@ func (s *CompactStream) Hibernate() error {
 	st := C.gh_compact_hibernate(s.pool.h, s.h)
 	runtime.KeepAlive(s)
 	runtime.KeepAlive(s.pool)
-	return errOf(st)
+	err := errOf(st)
+	if err == nil {
+		s.asleep = true
+	}
+	return err
 }
 
 // Hibernating reports whether the stream holds no working context (true
@@ -200,9 +260,13 @@ func (s *CompactStream) Hibernating() bool {
 }
 
 // StateBytes is every byte of state the stream holds: the handle, its
-// retained window and, while active, its working context. 0 after Close.
+// retained window (a windowed stream: its source's bookkeeping instead)
+// and, while active, its working context. 0 after Close.
 func (s *CompactStream) StateBytes() int {
 	n, _ := s.state()
+	if s.src != nil && s.h != nil {
+		n += s.src.StateBytes()
+	}
 	return n
 }
 

@@ -14,10 +14,12 @@ package bindings
 // #cgo nocallback gh_compact_pool_free
 // #cgo noescape gh_compact_new
 // #cgo nocallback gh_compact_new
+// #cgo noescape gh_compact_new_windowed
+// #cgo nocallback gh_compact_new_windowed
 // #cgo noescape gh_compact_bound
 // #cgo nocallback gh_compact_bound
-// #cgo noescape gh_compact_compress
-// #cgo nocallback gh_compact_compress
+// #cgo noescape gh_compact_compress_windowed
+// #cgo nocallback gh_compact_compress_windowed
 // #cgo noescape gh_compact_hibernate
 // #cgo nocallback gh_compact_hibernate
 // #cgo noescape gh_compact_state

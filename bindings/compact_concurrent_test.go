@@ -14,7 +14,8 @@ import (
 // compactConn is one simulated connection of TestCompact10kConcurrentStreams:
 // its stream, where its messages come from, and every output it produced.
 type compactConn struct {
-	s       *CompactStream
+	s       compress.Compact
+	record  func([]byte) // tells a windowed stream's log what it sent
 	seed    uint64
 	msgs    *rand.Rand // draws this connection's messages, in order
 	sent    int
@@ -51,13 +52,13 @@ func TestCompact10kConcurrentStreams(t *testing.T) {
 			defer p.Close()
 			mine := make([]*compactConn, streams/loops)
 			for i := range mine {
-				s, err := p.NewCompactStream()
+				s, record, err := c.open(p)
 				if err != nil {
 					t.Error(err)
 					return
 				}
 				seed := uint64(l*streams + i)
-				mine[i] = &compactConn{s: s, seed: seed, msgs: rand.New(rand.NewPCG(seed, 5))}
+				mine[i] = &compactConn{s: s, record: record, seed: seed, msgs: rand.New(rand.NewPCG(seed, 5))}
 			}
 			conns[l] = mine
 			r := rand.New(rand.NewPCG(uint64(l), 77))
@@ -78,6 +79,7 @@ func TestCompact10kConcurrentStreams(t *testing.T) {
 						t.Errorf("loop %d stream %d: %v", l, cc.seed, err)
 						return
 					}
+					cc.record(msg)
 					cc.out = append(cc.out, dst...)
 					cc.offsets = append(cc.offsets, len(cc.out))
 					cc.sent++

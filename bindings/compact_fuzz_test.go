@@ -48,10 +48,12 @@ func fuzzScript(data []byte, step func(hibernate bool, msg []byte) error) error 
 	return nil
 }
 
-// fuzzCompact drives one compact stream of pool p through the script in
-// data and decodes every message with the reference decoders of p's mode.
-func fuzzCompact(t *testing.T, p *CompactPool, data []byte) {
-	s, err := p.NewCompactStream()
+// fuzzCompact drives one compact stream of pool p (windowed: fed by a
+// MessageLog) through the script in data and decodes every message with
+// the reference decoders of p's mode.
+func fuzzCompact(t *testing.T, p *CompactPool, windowed bool, data []byte) {
+	c := compactCodec{windowed: windowed}
+	s, record, err := c.open(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,6 +76,7 @@ func fuzzCompact(t *testing.T, p *CompactPool, data []byte) {
 		if err != nil {
 			return err
 		}
+		record(msg)
 		if err := v.check(msg, out); err != nil {
 			t.Fatalf("message %d (%d B): %v", i, len(msg), err)
 		}
@@ -137,33 +140,39 @@ func fuzzSeeds(f *testing.F) {
 	f.Add(append(small, 0, 0x4e, 0, 0x06, 0xfe))
 }
 
-// FuzzCompactZlib: whatever sequence of messages and hibernations, every
-// message of a compact zlib-stream decodes exactly with Go's compress/zlib
-// and klauspost's zlib, and idle state stays within 16 KiB.
-func FuzzCompactZlib(f *testing.F) {
+// fuzzPool runs the fuzz script on streams of one pool, made once per
+// target (windowed: fed by a MessageLog).
+func fuzzPool(f *testing.F, newPool func() (*CompactPool, error), windowed bool) {
 	fuzzSeeds(f)
-	p, err := NewCompactZlibPool(compress.DefaultZlib, compress.CompactOptions{MaxIdleContexts: 1})
+	p, err := newPool()
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { p.Close() })
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzCompact(t, p, data)
+		fuzzCompact(t, p, windowed, data)
 	})
 }
+
+func zlibFuzzPool() (*CompactPool, error) {
+	return NewCompactZlibPool(compress.DefaultZlib, compress.CompactOptions{MaxIdleContexts: 1})
+}
+
+func zstdFuzzPool() (*CompactPool, error) {
+	return NewCompactZstdPool(compress.ZstdDiscord, compress.CompactOptions{MaxIdleContexts: 1})
+}
+
+// FuzzCompactZlib: whatever sequence of messages and hibernations, every
+// message of a compact zlib-stream decodes exactly with Go's compress/zlib
+// and klauspost's zlib, and idle state stays within 16 KiB.
+func FuzzCompactZlib(f *testing.F) { fuzzPool(f, zlibFuzzPool, false) }
 
 // FuzzCompactZstd: whatever sequence of messages and hibernations, every
 // message of a compact zstd-stream (our own encoder) decodes exactly with
 // klauspost's zstd, and idle state stays within 16 KiB. The Rust tests
 // check the same encoder against libzstd.
-func FuzzCompactZstd(f *testing.F) {
-	fuzzSeeds(f)
-	p, err := NewCompactZstdPool(compress.ZstdDiscord, compress.CompactOptions{MaxIdleContexts: 1})
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { p.Close() })
-	f.Fuzz(func(t *testing.T, data []byte) {
-		fuzzCompact(t, p, data)
-	})
-}
+func FuzzCompactZstd(f *testing.F) { fuzzPool(f, zstdFuzzPool, false) }
+
+// FuzzCompactZstdWindowed: as FuzzCompactZstd for windowed streams, which
+// keep no plaintext while idle and are given the last messages on waking.
+func FuzzCompactZstdWindowed(f *testing.F) { fuzzPool(f, zstdFuzzPool, true) }

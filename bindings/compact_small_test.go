@@ -26,6 +26,11 @@ var heartbeatACK = []byte(`{"t":null,"s":null,"op":11,"d":null}`)
 func TestCompactSmallSendsWhileHibernating(t *testing.T) {
 	jsonPool, randPool := pools()
 	for _, c := range compactCodecs() {
+		if c.windowed {
+			// No tail to fill: a windowed stream sends every small message
+			// raw while asleep; its log keeps them (TestCompactDecodesAcrossIdle).
+			continue
+		}
 		p, err := c.newPool()
 		if err != nil {
 			t.Fatal(err)

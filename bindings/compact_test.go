@@ -20,26 +20,49 @@ type compactCodec struct {
 	name    string
 	mode    compress.Mode
 	newPool func() (*CompactPool, error)
+	// windowed streams keep no plaintext while hibernating: a MessageLog
+	// gives them their window (open).
+	windowed bool
+}
+
+// open makes a stream of c from p, and the function to call with every
+// message after Compress has taken it (a windowed stream's log records
+// it; the others need nothing).
+func (c compactCodec) open(p *CompactPool) (compress.Compact, func([]byte), error) {
+	if !c.windowed {
+		s, err := p.NewCompactStream()
+		return s, func([]byte) {}, err
+	}
+	log := compress.NewMessageLog(512, 256<<10)
+	s, err := p.NewWindowedStream(log)
+	return s, log.Record, err
 }
 
 func compactCodecs() []compactCodec {
 	zlibAt := func(level int) compactCodec {
 		o := compress.ZlibOptions{Level: level, WindowBits: 15, MemLevel: 8}
-		return compactCodec{fmt.Sprintf("compact-zlib/level%d", level), compress.ZlibStream,
-			func() (*CompactPool, error) {
+		return compactCodec{name: fmt.Sprintf("compact-zlib/level%d", level), mode: compress.ZlibStream,
+			newPool: func() (*CompactPool, error) {
 				return NewCompactZlibPool(o, compress.CompactOptions{MaxIdleContexts: 2})
 			}}
 	}
 	zstdAt := func(preset string) compactCodec {
 		o, err := compress.ZstdPreset(preset)
-		return compactCodec{"compact-zstd/" + preset, compress.ZstdStream, func() (*CompactPool, error) {
-			if err != nil {
-				return nil, err
-			}
-			return NewCompactZstdPool(o, compress.CompactOptions{MaxIdleContexts: 2})
-		}}
+		return compactCodec{name: "compact-zstd/" + preset, mode: compress.ZstdStream,
+			newPool: func() (*CompactPool, error) {
+				if err != nil {
+					return nil, err
+				}
+				return NewCompactZstdPool(o, compress.CompactOptions{MaxIdleContexts: 2})
+			}}
 	}
-	return []compactCodec{zlibAt(1), zlibAt(6), zstdAt("discord"), zstdAt("lean")}
+	windowed := func(c compactCodec) compactCodec {
+		c.name, c.windowed = c.name+"/windowed", true
+		return c
+	}
+	// The windowed codecs come last: some tests take the first three.
+	return []compactCodec{zlibAt(1), zlibAt(6), zstdAt("discord"), zstdAt("lean"),
+		windowed(zstdAt("discord")), windowed(zstdAt("lean"))}
 }
 
 // compactRun sends msgs on one compact stream, hibernating before a
@@ -47,7 +70,7 @@ func compactCodecs() []compactCodec {
 // the decoders of newVerifier as soon as it is made. It returns how many
 // times the stream hibernated. It may run on any goroutine that owns p.
 func compactRun(c compactCodec, p *CompactPool, msgs [][]byte, idle float64, r *rand.Rand) (int, error) {
-	s, err := p.NewCompactStream()
+	s, record, err := c.open(p)
 	if err != nil {
 		return 0, err
 	}
@@ -73,6 +96,7 @@ func compactRun(c compactCodec, p *CompactPool, msgs [][]byte, idle float64, r *
 		if err != nil {
 			return 0, fmt.Errorf("%s: message %d (%d B): %w", c.name, i, len(msg), err)
 		}
+		record(msg)
 		// Only a small message goes out without waking a stream, and what it
 		// adds keeps the stream within the idle limit.
 		if s.Hibernating() {
@@ -126,7 +150,7 @@ func TestCompactIdleStateWithinLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 		for name, src := range map[string][]byte{"json": jsonPool, "random": randPool} {
-			s, err := p.NewCompactStream()
+			s, record, err := c.open(p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,9 +159,11 @@ func TestCompactIdleStateWithinLimit(t *testing.T) {
 			}
 			var dst []byte
 			for i := range 20 {
-				if dst, err = s.Compress(dst[:0], src[i*5000:(i+1)*5000]); err != nil {
+				msg := src[i*5000 : (i+1)*5000]
+				if dst, err = s.Compress(dst[:0], msg); err != nil {
 					t.Fatal(err)
 				}
+				record(msg)
 			}
 			active := s.StateBytes()
 			if active < 100<<10 {
@@ -146,7 +172,9 @@ func TestCompactIdleStateWithinLimit(t *testing.T) {
 			if err := s.Hibernate(); err != nil {
 				t.Fatal(err)
 			}
-			if n := s.StateBytes(); n > compress.IdleStateLimit || n < 1024 {
+			// A packed stream keeps its recent plaintext; a windowed one
+			// only its log's references (20 × 24 B) and a few words.
+			if n := s.StateBytes(); n > compress.IdleStateLimit || (n < 1024) != c.windowed {
 				t.Fatalf("%s %s: hibernating stream holds %d bytes (active: %d)", c.name, name, n, active)
 			}
 			t.Logf("%s %s: active %d B, hibernating %d B", c.name, name, active, s.StateBytes())
@@ -255,4 +283,30 @@ func TestCompactFactory(t *testing.T) {
 		}
 		s.Close()
 	}
+}
+
+// TestCompactWindowedRefusals: only zstd pools make windowed streams, and
+// only with a source.
+func TestCompactWindowedRefusals(t *testing.T) {
+	z, err := NewCompactZlibPool(compress.DefaultZlib, compress.CompactOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	if _, err := z.NewWindowedStream(compress.NewMessageLog(8, 1<<10)); !errors.Is(err, compress.ErrInvalidArgs) {
+		t.Fatalf("zlib pool made a windowed stream: %v", err)
+	}
+	zs, err := NewCompactZstdPool(compress.ZstdDiscord, compress.CompactOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zs.Close()
+	if _, err := zs.NewWindowedStream(nil); !errors.Is(err, compress.ErrInvalidArgs) {
+		t.Fatalf("windowed stream without a source: %v", err)
+	}
+	s, err := zs.NewWindowedStream(compress.NewMessageLog(8, 1<<10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
 }

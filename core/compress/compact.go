@@ -51,6 +51,36 @@ type CompactPool interface {
 	Close() error
 }
 
+// WindowSource gives a windowed compact stream (WindowedPool), when it
+// wakes, the plaintext its client has already decoded, so that the stream
+// need not keep it while it hibernates. A gateway rebuilds it from the
+// payloads it keeps anyway (for Resume) instead of holding a copy.
+//
+// Concurrency: used only by the stream's owner, during its Compress calls.
+type WindowSource interface {
+	// AppendWindow appends to dst the last bytes of plaintext the stream
+	// has compressed, exactly as they were compressed, at most max of them
+	// (fewer if the source no longer has older ones, none if it has
+	// nothing), and returns the extended slice. Bytes that are not exactly
+	// what the client decoded corrupt the client's stream.
+	AppendWindow(dst []byte, max int) []byte
+	// StateBytes is the bookkeeping the source holds for its stream (not
+	// the payloads it shares with others); it counts in the stream's
+	// StateBytes.
+	StateBytes() int
+}
+
+// WindowedPool is implemented by a CompactPool whose streams can take their
+// window from a WindowSource instead of keeping it (compact zstd-stream).
+type WindowedPool interface {
+	CompactPool
+	// NewWindowedStream makes a stream that keeps no plaintext while it
+	// hibernates (its idle state is a few words plus src's bookkeeping)
+	// and asks src for its window when it wakes. The caller tells src about
+	// every message after Compress has taken it, small ones included.
+	NewWindowedStream(src WindowSource) (Compact, error)
+}
+
 // CompactOptions configures a CompactPool.
 type CompactOptions struct {
 	// MaxIdleContexts is how many working contexts the pool keeps for reuse
