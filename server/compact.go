@@ -18,9 +18,9 @@ import (
 // when no loop runs any more.
 
 // maxHibernationsPerTick bounds the packing work one tick does on a loop
-// (a zlib hibernation packs 16 KiB in about 50 µs, a zstd one up to 128 KiB
-// in about 200 µs), so a broadcast that leaves thousands of connections idle
-// at once does not stall the loop.
+// (a zlib hibernation packs 16 KiB in about 50 µs; a windowed zstd one packs
+// nothing), so a broadcast that leaves thousands of connections idle at once
+// does not stall the loop.
 // The rest hibernate on the following ticks.
 const maxHibernationsPerTick = 256
 
@@ -28,6 +28,9 @@ const maxHibernationsPerTick = 256
 // Loop only.
 type compactState struct {
 	stream compress.Compact
+	// log is a windowed stream's window source (nil for a packed stream):
+	// every frame the stream compresses is recorded in it.
+	log *frameLog
 	// sent is set when a frame was compressed since the last tick.
 	sent bool
 	// activeAt is the tick that last saw the connection send.
@@ -99,11 +102,21 @@ func (l *loop) newCompressor(c *wsConn, mode compress.Mode) (compress.Compressor
 		}
 		l.pools[mode] = p
 	}
-	s, err := p.NewStream()
+	// A stream that can take its window from the frames it sent keeps no
+	// plaintext while idle (compact zstd; see framelog.go).
+	var log *frameLog
+	var s compress.Compact
+	var err error
+	if wp, ok := p.(compress.WindowedPool); ok && mode == compress.ZstdStream {
+		log = &frameLog{}
+		s, err = wp.NewWindowedStream(log)
+	} else {
+		s, err = p.NewStream()
+	}
 	if err != nil {
 		return nil, err
 	}
-	c.compact = &compactState{stream: s, activeAt: time.Now()}
+	c.compact = &compactState{stream: s, log: log, activeAt: time.Now()}
 	return s, nil
 }
 

@@ -161,6 +161,9 @@ func (l *loop) appendFrame(c *wsConn, f *protocol.Frame) error {
 			return err
 		}
 		if c.compact != nil {
+			if c.compact.log != nil {
+				c.compact.log.record(f)
+			}
 			l.markSent(c.compact)
 		}
 		l.out = ws.AppendHeader(l.out, ws.OpBinary, len(l.cmp))

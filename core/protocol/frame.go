@@ -9,7 +9,10 @@ type Frame struct {
 	Op Op
 	T  string // event name, op 0 only
 	S  uint64 // sequence, op 0 only
-	D  []byte // raw JSON of d; nil encodes as null
+	// D is the raw JSON of d; nil encodes as null. It never changes once the
+	// frame is sent: the session's Resume buffer and a compact stream's frame
+	// log (server/framelog.go) keep it and encode it again.
+	D []byte
 }
 
 // AppendTo appends the JSON envelope of f.
