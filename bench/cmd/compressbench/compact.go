@@ -20,6 +20,11 @@ type compactCodec struct {
 	Baseline string // the full-stream row it is compared with
 	NewPool  func() (compress.CompactPool, error)
 	Checker  func() verifier
+	// Windowed streams keep no plaintext while idle: on waking they are
+	// given the last messages (a compress.MessageLog over the corpus, as
+	// the gateway re-encodes the frames it keeps for Resume). Rebuilding
+	// the window counts in Compress's time; the log's slots in the state.
+	Windowed bool
 }
 
 // idlePattern says before which messages the stream hibernates, as if the
@@ -195,7 +200,16 @@ func runCompactOnce(c compactCodec, msgs [][]byte, idle []bool, arena []byte, of
 		return compactRun{}, err
 	}
 	defer pool.Close()
-	s, err := pool.NewStream()
+	var s compress.Compact
+	var log *compress.MessageLog
+	if wp, ok := pool.(compress.WindowedPool); ok && c.Windowed {
+		log = compress.NewMessageLog(512, 256<<10)
+		s, err = wp.NewWindowedStream(log)
+	} else if c.Windowed {
+		return compactRun{}, fmt.Errorf("%s: pool makes no windowed streams", c.Name)
+	} else {
+		s, err = pool.NewStream()
+	}
 	if err != nil {
 		return compactRun{}, err
 	}
@@ -224,6 +238,9 @@ func runCompactOnce(c compactCodec, msgs [][]byte, idle []bool, arena []byte, of
 		}
 		t := time.Now()
 		arena, err = s.Compress(arena, m)
+		if log != nil {
+			log.Record(m)
+		}
 		per[i] = time.Since(t)
 		r.compress += per[i]
 		if err != nil {

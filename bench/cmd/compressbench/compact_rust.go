@@ -21,11 +21,12 @@ func compactCodecs() []compactCodec {
 		},
 		{
 			Name: "rust compact zstd discord", Mode: "zstd-stream", Baseline: "rust zstd discord",
-			Params: zstdParams(compress.ZstdDiscord) + "; gatehouse's own zstd block encoder (level 6 → 8 chain candidates, lazy 1; chain spans the 256 KiB window), contexts pooled, idle window packed with zstd level 1",
+			Params: zstdParams(compress.ZstdDiscord) + "; gatehouse's own zstd block encoder (level 6 → 8 chain candidates, lazy 1; chain spans the 256 KiB window), contexts pooled; windowed: keeps no plaintext while idle, the window (≤ 256 KiB of the last messages) is rebuilt from the messages on waking, as the gateway does from the frames it sent",
 			NewPool: func() (compress.CompactPool, error) {
 				return bindings.NewCompactZstdPool(compress.ZstdDiscord, compress.CompactOptions{})
 			},
-			Checker: zstdChecker,
+			Checker:  zstdChecker,
+			Windowed: true,
 		},
 	}
 }
