@@ -89,15 +89,14 @@ impl HufTable {
     /// assign_codes numbers the codes the way decoders rebuild them from
     /// weights: by increasing weight (decreasing length), then by symbol.
     fn assign_codes(&mut self) {
+        let coded = coded(&self.lens);
         let mut per_len = [0u32; 16];
-        for &l in &self.lens {
-            per_len[l as usize] += 1;
-        }
+        for_each(coded, |s| per_len[self.lens[s] as usize] += 1);
         self.max_bits = per_len[1..]
             .iter()
             .rposition(|&c| c > 0)
             .map_or(0, |i| i as u32 + 1);
-        self.last = self.lens.iter().rposition(|&l| l > 0).unwrap_or(0);
+        self.last = last(coded);
         // next[len] is the running index (in units of the longest code)
         // of the next code of that length.
         let mut next = [0u32; 16];
@@ -108,23 +107,23 @@ impl HufTable {
             idx += per_len[len] << (w - 1);
         }
         debug_assert_eq!(idx, 1 << self.max_bits, "code is not complete");
-        for s in 0..256 {
-            let l = self.lens[s] as usize;
-            if l > 0 {
-                let w = self.max_bits + 1 - l as u32;
-                self.codes[s] = (next[l] >> (w - 1)) as u16;
-                next[l] += 1 << (w - 1);
-            }
-        }
+        let (lens, codes, max_bits) = (&self.lens, &mut self.codes, self.max_bits);
+        for_each(coded, |s| {
+            let l = lens[s] as usize;
+            let w = max_bits + 1 - l as u32;
+            codes[s] = (next[l] >> (w - 1)) as u16;
+            next[l] += 1 << (w - 1);
+        });
     }
 
     /// covers says whether every counted symbol has a code (so the table
     /// can be reused for a treeless literals block).
     pub(crate) fn covers(&self, counts: &[u32; 256]) -> bool {
+        // A fold rather than `all`: no early exit, so it vectorises.
         counts
             .iter()
             .zip(self.lens.iter())
-            .all(|(&c, &l)| c == 0 || l > 0)
+            .fold(true, |ok, (&c, &l)| ok & (c == 0 || l > 0))
     }
 
     /// bits is the exact size of `counts` encoded with this table.
@@ -142,14 +141,20 @@ impl HufTable {
     pub(crate) fn write_description(&self, out: &mut Vec<u8>) -> bool {
         let n = self.last; // weights written: symbols 0..last
         let mut weights = [0u8; 256];
-        for (w, &l) in weights.iter_mut().zip(&self.lens[..n]) {
-            if l > 0 {
-                *w = (self.max_bits + 1 - l as u32) as u8;
-            }
-        }
+        // counts[w] is how many of the written weights are w.
+        let mut counts = [0u32; 13];
+        let mut below = coded(&self.lens);
+        below[n / 64] &= (1u64 << (n % 64)) - 1;
+        below[n / 64 + 1..].fill(0);
+        for_each(below, |s| {
+            let w = (self.max_bits + 1 - self.lens[s] as u32) as u8;
+            weights[s] = w;
+            counts[w as usize] += 1;
+        });
+        counts[0] = n as u32 - counts.iter().sum::<u32>();
         let weights = &weights[..n];
         let start = out.len();
-        let fse_ok = write_fse_weights(weights, out);
+        let fse_ok = write_fse_weights(weights, &counts, out);
         let fse_len = out.len() - start;
         let direct_len = 1 + n.div_ceil(2);
         if n <= 128 && (!fse_ok || direct_len <= fse_len) {
@@ -201,6 +206,39 @@ impl HufTable {
     }
 }
 
+/// coded is the set of symbols with a code (a length), one bit each. The
+/// passes over a table visit these few symbols instead of all 256: a
+/// count kept per length or weight would otherwise be bumped once per
+/// absent symbol, each bump waiting for the one before.
+fn coded(lens: &[u8; 256]) -> [u64; 4] {
+    let mut set = [0u64; 4];
+    for (m, chunk) in set.iter_mut().zip(lens.chunks_exact(64)) {
+        *m = chunk
+            .iter()
+            .enumerate()
+            .fold(0u64, |m, (j, &l)| m | u64::from(l != 0) << j);
+    }
+    set
+}
+
+/// for_each calls `f` with each symbol of `set`, in increasing order.
+#[inline]
+fn for_each(set: [u64; 4], mut f: impl FnMut(usize)) {
+    for (c, mut m) in set.into_iter().enumerate() {
+        while m != 0 {
+            f(c * 64 + m.trailing_zeros() as usize);
+            m &= m - 1;
+        }
+    }
+}
+
+/// last is the highest symbol of `set` (0 when it is empty).
+fn last(set: [u64; 4]) -> usize {
+    set.iter()
+        .rposition(|&m| m != 0)
+        .map_or(0, |c| c * 64 + 63 - set[c].leading_zeros() as usize)
+}
+
 /// limit_lengths caps code lengths at MAX_BITS and repairs the Kraft sum so
 /// the code stays complete, as the format requires: first lengthening the
 /// rarest codes until the code fits, then shortening the most frequent
@@ -250,14 +288,11 @@ thread_local! {
 /// write_fse_weights appends the FSE-compressed form of `weights`: a header
 /// byte with the compressed size, the table description and a two-state
 /// FSE stream. It returns false when the weights cannot be written so.
-fn write_fse_weights(weights: &[u8], out: &mut Vec<u8>) -> bool {
+/// `counts` are how many of the weights are each value.
+fn write_fse_weights(weights: &[u8], counts: &[u32; 13], out: &mut Vec<u8>) -> bool {
     let n = weights.len();
     if n <= 2 {
         return false;
-    }
-    let mut counts = [0u32; 13];
-    for &w in weights {
-        counts[w as usize] += 1;
     }
     let max_w = counts.iter().rposition(|&c| c > 0).unwrap_or(0);
     if counts.iter().filter(|&&c| c > 0).count() < 2 {

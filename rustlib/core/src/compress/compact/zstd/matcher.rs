@@ -325,6 +325,25 @@ impl Matcher {
             update_reps(reps, off_base, lit_len == 0);
             i += m.len;
             anchor = i;
+            // A match at the second repeat offset right after a match is
+            // taken at once, unsearched, as libzstd's lazy parser does: it
+            // saves a chain search and a lazy step for +0.2% bytes on the
+            // gateway corpus (about 4% less time).
+            while i <= limit {
+                let r = reps[1] as usize;
+                if r > i || r > w.max_off || read4(buf, i - r) != read4(buf, i) {
+                    break;
+                }
+                let len = common(buf, i - r, i, end);
+                seqs.push(Seq {
+                    lit_len: 0,
+                    match_len: len as u32,
+                    off_base: 1,
+                });
+                update_reps(reps, 1, true);
+                i += len;
+                anchor = i;
+            }
         }
         lits.extend_from_slice(&buf[anchor..end]);
     }
