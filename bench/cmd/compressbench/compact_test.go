@@ -23,7 +23,7 @@ func TestCompactRowsMeasureAndVerify(t *testing.T) {
 		t.Fatalf("%d rows, want %d", len(rows), want)
 	}
 	for _, r := range rows {
-		if !r.Verified || r.Ratio <= 1 || r.CPUAllMicros <= 0 || r.BaselineCPUMicros <= 0 {
+		if !r.Verified || r.Ratio <= 1 || r.CPUAllMicros <= 0 || r.BaselineCPUMicros <= 0 || r.CPURatio <= 0 {
 			t.Errorf("implausible row %+v", r)
 		}
 		if r.IdleStateMax > compress.IdleStateLimit {
