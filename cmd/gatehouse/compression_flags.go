@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gatehouse/core/compress"
@@ -34,11 +35,34 @@ func (v *streamsValue) Set(s string) error {
 	return nil
 }
 
+// givenBool is a bool flag that remembers whether it was given (on the
+// command line or from the environment), so that a default can yield to
+// another flag while an explicit choice contradicting it is refused.
+type givenBool struct{ v, given bool }
+
+func (b *givenBool) String() string {
+	if b == nil {
+		return "false"
+	}
+	return strconv.FormatBool(b.v)
+}
+
+func (b *givenBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	b.v, b.given = v, true
+	return nil
+}
+
+func (b *givenBool) IsBoolFlag() bool { return true }
+
 // compressionFlags are serve's choices of compression stream
 // (docs/compression.md, "Compact streams").
 type compressionFlags struct {
 	streams     streamsValue
-	compactZstd *bool
+	compactZstd givenBool
 	compactIdle *time.Duration
 }
 
@@ -49,9 +73,11 @@ func addCompressionFlags(fs *flag.FlagSet) *compressionFlags {
 	fs.Var(&c.streams, "compression-streams",
 		"`compact` (default) or full. compact: zlib-stream connections keep at most 16 KiB of compression state while idle; "+
 			"full: every zlib-stream and zstd-stream connection keeps a full library stream for its life (371 KiB zlib, 1.3 MiB zstd discord)")
-	c.compactZstd = fs.Bool("compact-zstd", false,
-		"give zstd-stream connections compact streams too (our own zstd encoder, 16 KiB while idle); "+
-			"opt-in because on the benchmark corpus, idle before 1 message in 20, it writes about 10% more bytes for 2.5-3x the CPU of libzstd (bench/results/compress.md)")
+	c.compactZstd.v = true
+	fs.Var(&c.compactZstd, "compact-zstd",
+		"give zstd-stream connections compact streams too (default true; our own zstd encoder, no plaintext kept while idle, the window "+
+			"re-encoded from the frames sent): on the benchmark corpus, idle before 1 message in 20, about 3% more bytes for about 1.45x "+
+			"the CPU of libzstd (bench/results/compress.md); false keeps full libzstd streams (1.3 MiB each)")
 	c.compactIdle = fs.Duration("compact-idle", compress.DefaultIdleAfter,
 		"a connection that sends nothing this long has its compact stream hibernated (checked every second)")
 	return c
@@ -62,7 +88,7 @@ func (c *compressionFlags) check() error {
 	if *c.compactIdle <= 0 {
 		return fmt.Errorf("--compact-idle: %s is not positive", *c.compactIdle)
 	}
-	if c.streams.full && *c.compactZstd {
+	if c.streams.full && c.compactZstd.given && c.compactZstd.v {
 		return errors.New("--compact-zstd needs --compression-streams compact (full gives every connection a full stream)")
 	}
 	return nil
@@ -71,6 +97,6 @@ func (c *compressionFlags) check() error {
 // apply sets the server's compression-stream fields; check first.
 func (c *compressionFlags) apply(sc *server.Config) {
 	sc.FullStreams = c.streams.full
-	sc.CompactZstd = *c.compactZstd
+	sc.CompactZstd = c.compactZstd.v && !c.streams.full
 	sc.CompactIdle = *c.compactIdle
 }

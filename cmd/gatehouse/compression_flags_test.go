@@ -49,7 +49,8 @@ func TestCompressionFlags(t *testing.T) {
 		args []string
 		want server.Config
 	}{
-		{name: "defaults", want: server.Config{CompactIdle: compress.DefaultIdleAfter}},
+		{name: "defaults", want: server.Config{CompactZstd: true, CompactIdle: compress.DefaultIdleAfter}},
+		{name: "full zstd streams", args: []string{"--compact-zstd=false"}, want: server.Config{CompactIdle: compress.DefaultIdleAfter}},
 		{name: "flags", args: []string{"--compact-zstd", "--compact-idle", "2s"},
 			want: server.Config{CompactZstd: true, CompactIdle: 2 * time.Second}},
 		{name: "full", args: []string{"--compression-streams", "full"},
