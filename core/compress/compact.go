@@ -16,10 +16,11 @@ const DefaultIdleAfter = 5 * time.Second
 //
 // An active stream holds a working context borrowed from its CompactPool.
 // Hibernate gives the context back and keeps at most IdleStateLimit bytes
-// (the recent plaintext, packed, and a few words of bookkeeping); the next
-// Compress of more than a small message (128 bytes) borrows a context
-// again and primes it with that plaintext; a small one goes out
-// uncompressed and the stream stays asleep.
+// (the recent plaintext, packed, and a few words of bookkeeping; a windowed
+// stream, see WindowedPool, keeps no plaintext); the next Compress of more
+// than a small message (128 bytes) borrows a context again and primes it
+// with that plaintext; a small one goes out uncompressed and the stream
+// stays asleep.
 //
 // Concurrency: as for Compressor, a Compact belongs to its connection's
 // event loop. It also shares its pool with the other streams of that loop,
