@@ -108,7 +108,7 @@ func (l *loop) newCompressor(c *wsConn, mode compress.Mode) (compress.Compressor
 	var s compress.Compact
 	var err error
 	if wp, ok := p.(compress.WindowedPool); ok && mode == compress.ZstdStream {
-		log = &frameLog{}
+		log = newFrameLog()
 		s, err = wp.NewWindowedStream(log)
 	} else {
 		s, err = p.NewStream()

@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"gatehouse/core/protocol"
+	"gatehouse/core/ring"
 )
 
 // frameLog is a windowed compact stream's compress.WindowSource: it keeps
@@ -25,9 +26,12 @@ import (
 // Concurrency: loop only, like the stream it serves (appendFrame records,
 // the stream's Compress reads).
 type frameLog struct {
-	ring    []logSlot
-	head, n int
-	bytes   int // encoded size of the kept frames
+	slots ring.Ring[logSlot] // at most frameLogSlots
+	bytes int                // encoded size of the kept frames
+}
+
+func newFrameLog() *frameLog {
+	return &frameLog{slots: ring.Ring[logSlot]{Max: frameLogSlots}}
 }
 
 // logSlot is one kept frame without its slice and string headers, sent
@@ -74,8 +78,8 @@ func (l *frameLog) record(f *protocol.Frame) {
 	if len(f.T) > 0 {
 		s.t = unsafe.Pointer(unsafe.StringData(f.T))
 	}
-	if l.n > 0 {
-		last := l.at(l.n - 1)
+	if n := l.slots.Len(); n > 0 {
+		last := l.slots.At(n - 1)
 		if last.rep < maxLogRep && last.d == s.d && last.t == s.t && last.s == s.s &&
 			last.dlen == s.dlen && last.tlen == s.tlen && last.op == s.op {
 			last.rep++
@@ -87,22 +91,16 @@ func (l *frameLog) record(f *protocol.Frame) {
 }
 
 func (l *frameLog) push(s logSlot, size int) {
-	for l.n > 0 && (l.n == frameLogSlots || l.bytes-l.size(0) >= frameLogBytes) {
+	for l.slots.Len() > 0 && (l.slots.Full() || l.bytes-l.size(0) >= frameLogBytes) {
 		l.popOldest()
 	}
-	if l.n == len(l.ring) {
-		l.grow()
-	}
-	l.ring[(l.head+l.n)%len(l.ring)] = s
-	l.n++
+	l.slots.Push(s)
 	l.bytes += size
 }
 
-func (l *frameLog) at(i int) *logSlot { return &l.ring[(l.head+i)%len(l.ring)] }
-
 // frame rebuilds the i-th kept frame, oldest first.
 func (l *frameLog) frame(i int) protocol.Frame {
-	s := l.at(i)
+	s := l.slots.At(i)
 	f := protocol.Frame{Op: protocol.Op(s.op), S: s.s}
 	if s.tlen > 0 {
 		f.T = unsafe.String((*byte)(s.t), int(s.tlen))
@@ -116,40 +114,28 @@ func (l *frameLog) frame(i int) protocol.Frame {
 // size is the encoded size of the i-th kept frame, repeats included.
 func (l *frameLog) size(i int) int {
 	f := l.frame(i)
-	return f.Size() * int(l.at(i).rep)
+	return f.Size() * int(l.slots.At(i).rep)
 }
 
 func (l *frameLog) popOldest() {
 	l.bytes -= l.size(0)
-	*l.at(0) = logSlot{}
-	l.head = (l.head + 1) % len(l.ring)
-	l.n--
+	l.slots.DropOldest()
 }
 
 func (l *frameLog) clear() {
-	for l.n > 0 {
+	for l.slots.Len() > 0 {
 		l.popOldest()
 	}
-}
-
-// grow doubles the ring up to frameLogSlots, keeping the order, so a short
-// connection does not pay for the whole log.
-func (l *frameLog) grow() {
-	ring := make([]logSlot, min(max(2*len(l.ring), 4), frameLogSlots))
-	for i := 0; i < l.n; i++ {
-		ring[i] = *l.at(i)
-	}
-	l.ring, l.head = ring, 0
 }
 
 // AppendWindow appends the most recent whole frames whose encoded total
 // is at most max, encoded as they were sent.
 func (l *frameLog) AppendWindow(dst []byte, max int) []byte {
 	// first is the oldest slot used, of which only the last reps repeats.
-	first, reps, total := l.n, 0, 0
+	first, reps, total := l.slots.Len(), 0, 0
 	for first > 0 {
 		f := l.frame(first - 1)
-		one, rep := f.Size(), int(l.at(first-1).rep)
+		one, rep := f.Size(), int(l.slots.At(first-1).rep)
 		fit := min(rep, (max-total)/one)
 		if fit == 0 {
 			break
@@ -159,9 +145,9 @@ func (l *frameLog) AppendWindow(dst []byte, max int) []byte {
 			break
 		}
 	}
-	for i := first; i < l.n; i++ {
+	for i := first; i < l.slots.Len(); i++ {
 		f := l.frame(i)
-		n := int(l.at(i).rep)
+		n := int(l.slots.At(i).rep)
 		if i == first {
 			n = reps
 		}
@@ -174,5 +160,5 @@ func (l *frameLog) AppendWindow(dst []byte, max int) []byte {
 
 // StateBytes is the log's own memory: the value and its ring.
 func (l *frameLog) StateBytes() int {
-	return int(unsafe.Sizeof(*l)) + cap(l.ring)*int(unsafe.Sizeof(logSlot{}))
+	return int(unsafe.Sizeof(*l)) + l.slots.Cap()*int(unsafe.Sizeof(logSlot{}))
 }

@@ -16,7 +16,7 @@ import (
 // runs of heartbeat ACKs taking one slot.
 func TestFrameLogWindow(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	var l frameLog
+	l := newFrameLog()
 	var sent []byte
 	cut := 0 // where the last big frame ended in sent
 	for i := range 5000 {
@@ -28,13 +28,13 @@ func TestFrameLogWindow(t *testing.T) {
 			f = protocol.Frame{Op: protocol.OpDispatch, T: "READY", S: uint64(i), D: []byte(`{"v":10}`)}
 		case k == 2:
 			// An idle stretch: hundreds of ACKs, one slot.
-			slots := l.n
+			slots := l.slots.Len()
 			for range 300 + r.IntN(300) {
 				sent = f.AppendTo(sent)
 				l.record(&f)
 			}
-			if l.n > slots+1 {
-				t.Fatalf("frame %d: a run of ACKs took %d slots", i, l.n-slots)
+			if l.slots.Len() > slots+1 {
+				t.Fatalf("frame %d: a run of ACKs took %d slots", i, l.slots.Len()-slots)
 			}
 		case k < 36:
 			d := fmt.Appendf(nil, `{"id":"%d","pad":"%s"}`, r.Uint64(), bytes.Repeat([]byte("y"), r.IntN(2000)))
@@ -45,8 +45,8 @@ func TestFrameLogWindow(t *testing.T) {
 		if f.Size() > frameLogBigFrame || f.T == "READY" {
 			cut = len(sent)
 		}
-		if l.n > frameLogSlots || l.StateBytes() > 16<<10 {
-			t.Fatalf("frame %d: %d slots, %d bytes", i, l.n, l.StateBytes())
+		if l.slots.Len() > frameLogSlots || l.StateBytes() > 16<<10 {
+			t.Fatalf("frame %d: %d slots, %d bytes", i, l.slots.Len(), l.StateBytes())
 		}
 		max := r.IntN(300 << 10)
 		w := l.AppendWindow([]byte("x"), max)
@@ -54,7 +54,7 @@ func TestFrameLogWindow(t *testing.T) {
 			t.Fatalf("frame %d: window of %d bytes (max %d) is not a suffix of what was sent", i, len(w)-1, max)
 		}
 		avail := min(len(sent)-cut, frameLogBytes)
-		if l.n < frameLogSlots && len(w)-1+2100 < min(max, avail) {
+		if l.slots.Len() < frameLogSlots && len(w)-1+2100 < min(max, avail) {
 			t.Fatalf("frame %d: window %d bytes, max %d, %d available", i, len(w)-1, max, avail)
 		}
 	}

@@ -21,8 +21,8 @@ func TestMessageLogWindow(t *testing.T) {
 		}
 		l.Record(msg)
 		all = append(all, msg...)
-		if l.n > 64 || (l.n > 1 && l.bytes-len(l.at(0))-len(msg) >= 4096) {
-			t.Fatalf("step %d: keeps %d messages, %d bytes", i, l.n, l.bytes)
+		if n := l.msgs.Len(); n > 64 || (n > 1 && l.bytes-len(*l.msgs.At(0))-len(msg) >= 4096) {
+			t.Fatalf("step %d: keeps %d messages, %d bytes", i, l.msgs.Len(), l.bytes)
 		}
 		max := r.IntN(5000)
 		w := l.AppendWindow([]byte("x"), max)

@@ -128,7 +128,7 @@ func (c *Conn) finishIdentify(id *protocol.Identify, user uint64, info UserInfo)
 	s := &Session{
 		ID: newSessionID(), UserID: user, Intents: *id.Intents, Shard: shard, LargeThreshold: lt,
 		PayloadCompress: id.Compress,
-		replay:          replay{maxEvents: c.m.cfg.ReplayMaxEvents, maxBytes: c.m.cfg.ReplayMaxBytes},
+		replay:          newReplay(c.m.cfg.ReplayMaxEvents, c.m.cfg.ReplayMaxBytes),
 		presence:        id.Presence,
 	}
 	u := c.m.minimalUser(user)

@@ -14,7 +14,7 @@ func BenchmarkDispatchFanout(b *testing.B) {
 	const sessions, keep = 1000, 1000
 	ss := make([]*Session, sessions)
 	for i := range ss {
-		ss[i] = &Session{replay: replay{maxEvents: keep, maxBytes: 1 << 20}}
+		ss[i] = &Session{replay: newReplay(keep, 1<<20)}
 	}
 	d := bytes.Repeat([]byte("x"), 400)
 	for range keep {

@@ -62,8 +62,8 @@ func TestReplayMatchesModel(t *testing.T) {
 	for seed := uint64(1); seed <= 40; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		limits := []int{0, 1, 3, 16, 100}
-		r := replay{maxEvents: limits[rng.IntN(len(limits))], maxBytes: 64 + rng.IntN(4096)}
-		m := replayModel{maxEvents: r.maxEvents, maxBytes: r.maxBytes}
+		r := newReplay(limits[rng.IntN(len(limits))], 64+rng.IntN(4096))
+		m := replayModel{maxEvents: r.buf.Max, maxBytes: r.maxBytes}
 		var seq uint64
 		for step := 0; step < 3000; step++ {
 			seq++
@@ -81,10 +81,10 @@ func TestReplayMatchesModel(t *testing.T) {
 			want, wantOK := m.after(resume, seq)
 			if err := sameFrames(got, gotOK, want, wantOK); err != nil {
 				t.Fatalf("seed %d step %d (limits %d events %d bytes), resume after %d of %d: %v",
-					seed, step, r.maxEvents, r.maxBytes, resume, seq, err)
+					seed, step, r.buf.Max, r.maxBytes, resume, seq, err)
 			}
-			if r.bytes > r.maxBytes || r.n > max(r.maxEvents, 0) {
-				t.Fatalf("seed %d step %d: holds %d frames %d bytes over its limits", seed, step, r.n, r.bytes)
+			if r.bytes > r.maxBytes || r.buf.Len() > max(r.buf.Max, 0) {
+				t.Fatalf("seed %d step %d: holds %d frames %d bytes over its limits", seed, step, r.buf.Len(), r.bytes)
 			}
 		}
 	}
