@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -60,6 +61,7 @@ func main() {
 	rust := flag.String("rust", "", "JSON written by the Rust criterion bench (MEMBERLIST_BENCH_JSON)")
 	sizes := flag.String("sizes", "10000,100000,1000000", "list sizes")
 	batches := flag.Int("batches", 4000, "timed batches of 32 changes per workload")
+	only := flag.String("impls", "rust-cgo,go", "implementations to time, taking turns batch by batch (rust-cgo alone shows the ABI's cost without the Go list's cache traffic between its batches)")
 	flag.Parse()
 	log.SetFlags(0)
 	env := collectEnv(os.Args[1:])
@@ -74,9 +76,17 @@ func main() {
 			log.Fatalf("memberlistbench: %s: %v", *rust, err)
 		}
 	}
-	impls := []impl{
+	all := []impl{
 		{"rust-cgo", bindings.NewMemberList},
 		{"go", memberlist.NewGoList},
+	}
+	var impls []impl
+	for _, name := range strings.Split(*only, ",") {
+		i := slices.IndexFunc(all, func(im impl) bool { return im.name == strings.TrimSpace(name) })
+		if i < 0 {
+			log.Fatalf("memberlistbench: -impls: unknown %q (rust-cgo, go)", name)
+		}
+		impls = append(impls, all[i])
 	}
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))

@@ -52,7 +52,7 @@ func markdown(rep Report) string {
 		"**presence** flips 32 random members between offline and their online group per batch; **nick** renames 32 random members. " +
 		"Times are per change, from the thread's CPU clock around each batch of 32 (the machine is shared with other jobs: CPU time " +
 		"leaves out time the core was taken away, but caches are still shared, and figures are noisy — read the medians). " +
-		"rust-cgo and go are measured in one process taking turns batch by batch, so load falls on both alike; rust-native comes " +
+		turns(rep.Results) + "rust-native comes " +
 		"from the criterion bench run just before, in its own process. Build is thread CPU per member while filling the list in batches of 256. " +
 		"Bytes per member are the list's memory besides the name bytes it stores (each name past its eighth byte); " +
 		"Rust figures are the list's own accounting (checked against the allocator in its tests), Go's are the heap growth.\n\n")
@@ -82,4 +82,19 @@ func markdown(rep Report) string {
 		fmt.Fprintf(&b, "- **%s** — %s: %s\n", v, t.Name, t.Detail)
 	}
 	return b.String()
+}
+
+// turns says how the Go-side implementations of this run were timed: all
+// of them in one process taking turns batch by batch, or one alone.
+func turns(rs []Result) string {
+	var impls []string
+	for _, r := range rs {
+		if r.Impl != "rust-native" && !slices.Contains(impls, r.Impl) {
+			impls = append(impls, r.Impl)
+		}
+	}
+	if len(impls) == 1 {
+		return impls[0] + " is measured alone in its process (`-impls " + impls[0] + "`): no other list's memory traffic between its batches; "
+	}
+	return strings.Join(impls, " and ") + " are measured in one process taking turns batch by batch, so load falls on all alike; "
 }

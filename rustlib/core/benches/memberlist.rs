@@ -7,7 +7,9 @@
 //! thread's CPU clock (the bench machine is shared: CPU time leaves out the
 //! time other processes hold the core) for p50/p99, and writes JSON to
 //! `$MEMBERLIST_BENCH_JSON` when set, for `make bench-memberlist`.
-//! `MEMBERLIST_SIZES=10000,100000` picks sizes.
+//! `MEMBERLIST_SIZES=10000,100000` picks sizes; `MEMBERLIST_BATCHES=n` times
+//! n batches per workload instead of 4000 (two runs under cachegrind that
+//! differ only in n give the instructions and misses per change).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use gatehouse_core::memberlist::{Change, MemberList, RowChange};
@@ -15,6 +17,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
+
+#[path = "support/cpuclock.rs"]
+mod cpuclock;
+use cpuclock::thread_cpu_ns;
 
 /// Counting tracks live heap bytes, so bytes per member is what the
 /// allocator handed out, not only what the list believes it holds.
@@ -211,15 +217,12 @@ fn sizes() -> Vec<usize> {
         .unwrap_or_else(|| vec![10_000, 100_000, 1_000_000])
 }
 
-/// thread_cpu_ns reads the calling thread's CPU clock.
-fn thread_cpu_ns() -> u64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: ts is a valid timespec to write.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+/// batches is how many batches the percentile pass times per workload.
+fn batches() -> usize {
+    std::env::var("MEMBERLIST_BATCHES")
+        .ok()
+        .map(|s| s.trim().parse().expect("MEMBERLIST_BATCHES"))
+        .unwrap_or(4000)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -290,7 +293,7 @@ fn bench(c: &mut Criterion) {
         }
         group.finish();
         for op in [Op::Presence, Op::Nick] {
-            let f = measure(&mut w, op, 4000);
+            let f = measure(&mut w, op, batches());
             eprintln!(
                 "memberlist n={n} {}: p50 {:.0} ns, p99 {:.0} ns, mean {:.0} ns per change (thread CPU); wall p50 {:.0} ns; {:.2} row changes per change",
                 op.name(), f.p50, f.p99, f.mean, f.wall_p50, f.rows
