@@ -6,7 +6,7 @@ use super::key::{prefix_of, Key, Tie, TieKey};
 use super::members::{Member, Members};
 use super::names::NamePool;
 use super::prefetch::prefetch;
-use super::tree::Descent;
+use super::tree::{Ascent, Descent, NONE};
 use super::MAX_MEMBERS;
 use core::cell::Cell;
 use core::cmp::Ordering;
@@ -232,13 +232,11 @@ impl MemberList {
 
     /// prefetch starts loading what applying `changes` will read, in
     /// rounds across all of them so their memory waits overlap instead of
-    /// adding up: every index bucket; then every record; then every tree
-    /// descent (the member's old place and its new one), one step per
-    /// round (see [`Descent`]). A new place's tie key comes from the
-    /// change; an old place's needs the stored name, read only when a run
-    /// of equal prefixes asks for it. Changes applied first can move keys
-    /// the later ones' descents aimed at: the loads are hints, never
-    /// relied on.
+    /// adding up: every index bucket; then every record; then, one step
+    /// per round, every walk up from a member's old place (its record
+    /// names the leaf: see [`Ascent`]) and every tree descent to a new
+    /// place (see [`Descent`]). Changes applied first can move keys the
+    /// later ones' walks aimed at: the loads are hints, never relied on.
     fn prefetch(&self, changes: &[Change<'_>]) {
         for c in changes {
             if let Some(user) = c.user() {
@@ -250,12 +248,9 @@ impl MemberList {
                 self.members.prefetch_record(user);
             }
         }
-        let mut descents: [Option<Descent<'_>>; 2 * PREFETCH_CHUNK] =
-            [const { None }; 2 * PREFETCH_CHUNK];
-        // olds[i]: the slot whose old place descents[i] looks for, whose
-        // tie key is worked out only if a run of ties needs it.
-        let mut olds = [None; 2 * PREFETCH_CHUNK];
-        let mut n = 0;
+        let mut ascents: [Option<Ascent<'_>>; PREFETCH_CHUNK] = [const { None }; PREFETCH_CHUNK];
+        let mut descents: [Option<Descent<'_>>; PREFETCH_CHUNK] = [const { None }; PREFETCH_CHUNK];
+        let (mut na, mut nd) = (0, 0);
         for c in changes {
             let (user, to) = match *c {
                 Change::Upsert { user, group, name } => (user, Some((group, name))),
@@ -264,29 +259,27 @@ impl MemberList {
             };
             if let Some(slot) = self.members.find(user) {
                 let m = self.members.get(slot);
+                // An upsert compares the stored name with the new one.
                 self.names.prefetch(m.suffix);
-                descents[n] = Some(self.groups.get(m.group).tree.descent(m.prefix, None));
-                olds[n] = Some(slot);
-                n += 1;
+                ascents[na] = Some(self.groups.get(m.group).tree.ascent(m.leaf));
+                na += 1;
             }
             if let Some((g, name)) = to.and_then(|(g, name)| Some((self.groups.find(g)?, name))) {
                 let tie = TieKey::of(name.get(8..).unwrap_or_default(), user);
-                descents[n] = Some(self.groups.get(g).tree.descent(prefix_of(name), Some(tie)));
-                n += 1;
+                descents[nd] = Some(self.groups.get(g).tree.descent(prefix_of(name), tie));
+                nd += 1;
             }
         }
-        let descents = &mut descents[..n];
+        let (ascents, descents) = (&mut ascents[..na], &mut descents[..nd]);
         loop {
-            let mut deeper = false;
-            for (d, old) in descents.iter_mut().zip(olds) {
-                let Some(d) = d else { continue };
-                if let (true, Some(slot)) = (d.wants_tie(), old) {
-                    let m = self.members.get(slot);
-                    d.set_tie(TieKey::of(self.names.get(m.suffix), m.uid));
-                }
-                deeper |= d.step();
+            let mut more = false;
+            for a in ascents.iter_mut().flatten() {
+                more |= a.step();
             }
-            if !deeper {
+            for d in descents.iter_mut().flatten() {
+                more |= d.step();
+            }
+            if !more {
                 return;
             }
         }
@@ -317,6 +310,7 @@ impl MemberList {
                 prefix,
                 group: g,
                 suffix: self.names.store(suffix),
+                leaf: NONE,
             };
             let slot = self.members.insert(member);
             let rank = self.tree_insert(g, prefix, slot);
@@ -338,7 +332,7 @@ impl MemberList {
         }
         // The old key leaves its tree before the record changes: ties
         // compare records.
-        let old_rank = self.tree_remove(m.group, m.prefix, slot);
+        let old_rank = self.tree_remove(m.group, slot);
         let rec = self.members.get_mut(slot);
         rec.group = g;
         if !same_name {
@@ -376,27 +370,42 @@ impl MemberList {
             return;
         };
         let m = *self.members.get(slot);
-        let rank = self.tree_remove(m.group, m.prefix, slot);
+        let rank = self.tree_remove(m.group, slot);
         self.removed(m.group, rank, out);
         self.names.free(m.suffix);
         self.members.remove(slot);
         self.groups.release_if_unused(m.group);
     }
 
+    /// tree_insert puts `slot`'s key in group `g`'s tree and returns its
+    /// rank, keeping the leaf ids of the records it moves exact.
     fn tree_insert(&mut self, g: u32, prefix: u64, slot: u32) -> usize {
         let ctx = Ctx::new(&self.members, &self.names, slot, self.deep());
-        self.groups
-            .get_mut(g)
-            .tree
-            .insert(Key { prefix, slot }, &ctx)
+        let tree = &mut self.groups.get_mut(g).tree;
+        let (rank, leaf) = tree.insert(Key { prefix, slot }, &ctx);
+        self.members.get_mut(slot).leaf = leaf;
+        self.follow_moves(g);
+        rank
     }
 
-    fn tree_remove(&mut self, g: u32, prefix: u64, slot: u32) -> usize {
+    /// tree_remove takes `slot`'s key out of group `g`'s tree by its leaf
+    /// and returns its rank.
+    fn tree_remove(&mut self, g: u32, slot: u32) -> usize {
         let ctx = Ctx::new(&self.members, &self.names, slot, self.deep());
+        let leaf = self.members.get(slot).leaf;
+        let rank = self.groups.get_mut(g).tree.remove(leaf, slot, &ctx);
+        self.follow_moves(g);
+        rank
+    }
+
+    /// follow_moves points the records of the keys that group `g`'s tree
+    /// last moved to another leaf at their new leaf.
+    fn follow_moves(&mut self, g: u32) {
+        let members = &mut self.members;
         self.groups
-            .get_mut(g)
+            .get(g)
             .tree
-            .remove(Key { prefix, slot }, &ctx)
+            .moved(|slot, leaf| members.get_mut(slot).leaf = leaf);
     }
 
     /// removed reports a member that left group `g` from rank `rank`: its
@@ -448,14 +457,7 @@ impl MemberList {
 
     fn index_of_slot(&self, slot: u32) -> usize {
         let m = self.members.get(slot);
-        let ctx = Ctx::new(&self.members, &self.names, slot, self.deep());
-        let rank = self.groups.get(m.group).tree.rank(
-            Key {
-                prefix: m.prefix,
-                slot,
-            },
-            &ctx,
-        );
+        let rank = self.groups.get(m.group).tree.rank(m.leaf, slot);
         self.groups.first_row(m.group) + 1 + rank
     }
 

@@ -74,6 +74,18 @@ impl<T: Copy + Default> Paged<T> {
         self.next - self.free.len()
     }
 
+    /// at is item `i` of a store of width 1.
+    #[inline]
+    pub(crate) fn at(&self, i: u32) -> &T {
+        &self.item(i)[0]
+    }
+
+    /// at_mut is item `i` of a store of width 1.
+    #[inline]
+    pub(crate) fn at_mut(&mut self, i: u32) -> &mut T {
+        &mut self.item_mut(i)[0]
+    }
+
     #[inline]
     pub(crate) fn item(&self, i: u32) -> &[T] {
         let (page, off) = self.locate(i);

@@ -1,9 +1,9 @@
 //! Inner nodes: per child, its smallest key, how many keys it holds and
-//! the child itself.
+//! the child's id.
 
 use super::super::key::{Key, Tie, TieKey};
 use super::super::prefetch::prefetch;
-use super::Node;
+use super::{position, NONE};
 use core::cmp::Ordering;
 use core::mem::offset_of;
 
@@ -27,19 +27,40 @@ pub(crate) struct Sep {
 /// child whose smallest key is not above the target, and every key here
 /// names a live member) split into `prefix[i]`, `slot[i]` and the tie key
 /// in `next[i]`, `uid[i]`, so a search reads prefixes only unless they
-/// tie; and `counts[i]`: how many keys are under it (so a rank is the sum
-/// of the counts to the left). The arrays sit inline, in one allocation at
-/// fixed offsets, so loading a node needs no read of the node first; the
-/// children's vector header shares the first cache line with the first
-/// prefixes.
+/// tie; `counts[i]`: how many keys are under it (so a rank is the sum of
+/// the counts to the left); and `kids[i]`: the child's id in its tree's
+/// leaf or inner arena. `parent` is the id of the inner node above
+/// ([`NONE`] at the root), so a removal walks up from a member's leaf
+/// instead of searching down for its key. The arrays sit inline at fixed
+/// offsets, so loading a node needs no read of the node first; `len` and
+/// `parent` share the first cache line with the first prefixes, and
+/// `kids` follows `counts`, the two arrays a walk up reads.
 #[repr(C)]
+#[derive(Clone, Copy)]
 pub(crate) struct Inner {
-    pub(crate) kids: Vec<Node>,
+    len: u32,
+    pub(crate) parent: u32,
     prefix: [u64; SLOTS],
     pub(crate) counts: [u32; SLOTS],
+    pub(crate) kids: [u32; SLOTS],
     slot: [u32; SLOTS],
     next: [u64; SLOTS],
     uid: [u64; SLOTS],
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner {
+            len: 0,
+            parent: NONE,
+            prefix: [0; SLOTS],
+            counts: [0; SLOTS],
+            kids: [0; SLOTS],
+            slot: [0; SLOTS],
+            next: [0; SLOTS],
+            uid: [0; SLOTS],
+        }
+    }
 }
 
 /// cols applies one array move to every per-child array alike.
@@ -47,6 +68,7 @@ macro_rules! cols {
     ($f:ident($a:expr $(, $b:expr)?; $($arg:expr),*)) => {{
         $f(&mut $a.prefix $(, &$b.prefix)?, $($arg),*);
         $f(&mut $a.counts $(, &$b.counts)?, $($arg),*);
+        $f(&mut $a.kids $(, &$b.kids)?, $($arg),*);
         $f(&mut $a.slot $(, &$b.slot)?, $($arg),*);
         $f(&mut $a.next $(, &$b.next)?, $($arg),*);
         $f(&mut $a.uid $(, &$b.uid)?, $($arg),*);
@@ -66,25 +88,23 @@ fn copy<T: Copy>(dst: &mut [T; SLOTS], src: &[T; SLOTS], from: usize, to: usize,
 }
 
 impl Inner {
-    pub(crate) fn empty() -> Box<Inner> {
-        Box::new(Inner {
-            kids: Vec::with_capacity(SLOTS),
-            prefix: [0; SLOTS],
-            counts: [0; SLOTS],
-            slot: [0; SLOTS],
-            next: [0; SLOTS],
-            uid: [0; SLOTS],
-        })
-    }
-
-    /// bytes is what one inner node occupies.
-    pub(crate) const fn bytes() -> usize {
-        size_of::<Inner>() + SLOTS * size_of::<Node>()
-    }
-
     #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.kids.len()
+        self.len as usize
+    }
+
+    /// kids is the ids of the children, in order.
+    #[inline]
+    pub(crate) fn kids(&self) -> &[u32] {
+        &self.kids[..self.len()]
+    }
+
+    /// index_of is the position of child `id`: a scan of the children's
+    /// ids, cheaper than keeping a position in every child up to date
+    /// when its siblings shift (which would write to up to 64 other nodes).
+    #[inline]
+    pub(crate) fn index_of(&self, id: u32) -> usize {
+        position(&self.kids, self.len(), id).expect("child of its parent")
     }
 
     #[inline]
@@ -176,6 +196,17 @@ impl Inner {
         }
     }
 
+    /// prefetch_up starts loading what a walk up from a child reads: the
+    /// counts and the children's ids.
+    #[inline]
+    pub(crate) fn prefetch_up(&self) {
+        let base = (self as *const Inner).cast::<u8>();
+        let end = offset_of!(Inner, kids) + SLOTS * 4;
+        for off in (offset_of!(Inner, counts) & !63..end).step_by(64) {
+            prefetch(base.wrapping_add(off));
+        }
+    }
+
     /// run is where the children whose smallest prefix is `prefix` sit,
     /// `lo..hi`, with `hi` one past the last child not above it; `lo ==
     /// hi` when none ties. For prefetch hints.
@@ -233,26 +264,30 @@ impl Inner {
         self.before(self.len())
     }
 
-    pub(crate) fn insert_at(&mut self, i: usize, s: Sep, count: u32, kid: Node) {
+    pub(crate) fn insert_at(&mut self, i: usize, s: Sep, count: u32, kid: u32) {
+        debug_assert!(self.len() < SLOTS && i <= self.len());
         let n = self.len() - i;
         cols!(shift(self; i, i + 1, n));
         self.set_sep(i, s);
         self.counts[i] = count;
-        self.kids.insert(i, kid);
+        self.kids[i] = kid;
+        self.len += 1;
     }
 
-    pub(crate) fn remove_at(&mut self, i: usize) -> Node {
+    pub(crate) fn remove_at(&mut self, i: usize) {
         let n = self.len() - i - 1;
         cols!(shift(self; i + 1, i, n));
-        self.kids.remove(i)
+        self.len -= 1;
     }
 
-    /// split_off moves the children from `at` on into a new node.
-    pub(crate) fn split_off(&mut self, at: usize) -> Box<Inner> {
-        let mut right = Inner::empty();
+    /// split_off moves the children from `at` on into a new node (whose
+    /// parent the caller sets, as the children's).
+    pub(crate) fn split_off(&mut self, at: usize) -> Inner {
+        let mut right = Inner::default();
         let n = self.len() - at;
         cols!(copy(right, self; at, 0, n));
-        right.kids.extend(self.kids.drain(at..));
+        right.len = n as u32;
+        self.len = at as u32;
         right
     }
 
@@ -261,7 +296,8 @@ impl Inner {
         let (n, m) = (self.len(), b.len());
         debug_assert!(n + m <= SLOTS);
         cols!(copy(self, b; 0, n, m));
-        self.kids.append(&mut b.kids);
+        self.len += m as u32;
+        b.len = 0;
     }
 
     /// balance shares the children of two neighbours evenly, keeping order.
@@ -272,12 +308,12 @@ impl Inner {
             let k = na - want;
             cols!(shift(b; 0, k, nb));
             cols!(copy(b, a; want, 0, k));
-            b.kids.splice(0..0, a.kids.drain(want..));
         } else {
             let k = want - na;
             cols!(copy(a, b; 0, na, k));
             cols!(shift(b; k, 0, nb - k));
-            a.kids.extend(b.kids.drain(..k));
         }
+        a.len = want as u32;
+        b.len = (na + nb - want) as u32;
     }
 }

@@ -3,6 +3,7 @@
 
 use super::super::key::{cmp, Key, Tie};
 use super::super::prefetch::prefetch;
+use super::{position, NONE};
 use core::cmp::Ordering;
 
 /// LEAF_CAP is the most keys a leaf holds (776-byte leaves).
@@ -12,21 +13,40 @@ pub(crate) const LEAF_CAP: usize = 64;
 pub(crate) const LEAF_MIN: usize = LEAF_CAP / 3;
 
 /// Leaf puts `len` first so the first cache line read holds it and the
-/// first seven prefixes.
+/// first seven prefixes; `parent` (the id of the inner node above, or
+/// [`NONE`] at the root) shares that line, so a walk up from a member's
+/// leaf starts with what loading the leaf brought.
 #[repr(C)]
+#[derive(Clone, Copy)]
 pub(crate) struct Leaf {
-    pub(crate) len: usize,
+    len: u32,
+    pub(crate) parent: u32,
     prefix: [u64; LEAF_CAP],
     slot: [u32; LEAF_CAP],
 }
 
-impl Leaf {
-    pub(crate) fn boxed() -> Box<Leaf> {
-        Box::new(Leaf {
+impl Default for Leaf {
+    fn default() -> Self {
+        Leaf {
             len: 0,
+            parent: NONE,
             prefix: [0; LEAF_CAP],
             slot: [0; LEAF_CAP],
-        })
+        }
+    }
+}
+
+impl Leaf {
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// index_of is the position of the key with `slot`: a scan of the
+    /// slots, comparing no names.
+    #[inline]
+    pub(crate) fn index_of(&self, slot: u32) -> Option<usize> {
+        position(&self.slot, self.len(), slot)
     }
 
     #[inline]
@@ -39,7 +59,7 @@ impl Leaf {
 
     #[inline]
     pub(crate) fn slots(&self) -> &[u32] {
-        &self.slot[..self.len]
+        &self.slot[..self.len()]
     }
 
     /// prefetch starts loading the whole leaf: a search reads the length
@@ -58,7 +78,7 @@ impl Leaf {
     /// on full keys only across the run of equal prefixes.
     #[inline]
     pub(crate) fn lower_bound<T: Tie>(&self, k: Key, t: &T) -> usize {
-        let p = &self.prefix[..self.len];
+        let p = &self.prefix[..self.len()];
         let lo = p.partition_point(|&x| x < k.prefix);
         if p.get(lo) != Some(&k.prefix) {
             return lo; // no tie: the common case, one search
@@ -78,73 +98,69 @@ impl Leaf {
         })
     }
 
-    /// find is the position of a key that is in this leaf. Across a run of
-    /// equal prefixes it looks for the slot, which settles no tie: no
-    /// member record or name is read.
-    #[inline]
-    pub(crate) fn find(&self, k: Key) -> Option<usize> {
-        let p = &self.prefix[..self.len];
-        let lo = p.partition_point(|&x| x < k.prefix);
-        (lo..self.len)
-            .take_while(|&i| p[i] == k.prefix)
-            .find(|&i| self.slot[i] == k.slot)
-    }
-
     pub(crate) fn insert_at(&mut self, i: usize, k: Key) {
-        debug_assert!(self.len < LEAF_CAP && i <= self.len);
-        self.prefix.copy_within(i..self.len, i + 1);
-        self.slot.copy_within(i..self.len, i + 1);
+        let len = self.len();
+        debug_assert!(len < LEAF_CAP && i <= len);
+        self.prefix.copy_within(i..len, i + 1);
+        self.slot.copy_within(i..len, i + 1);
         self.prefix[i] = k.prefix;
         self.slot[i] = k.slot;
         self.len += 1;
     }
 
     pub(crate) fn remove_at(&mut self, i: usize) {
-        debug_assert!(i < self.len);
-        self.prefix.copy_within(i + 1..self.len, i);
-        self.slot.copy_within(i + 1..self.len, i);
+        let len = self.len();
+        debug_assert!(i < len);
+        self.prefix.copy_within(i + 1..len, i);
+        self.slot.copy_within(i + 1..len, i);
         self.len -= 1;
     }
 
-    /// split_off moves the keys from `at` on into a new leaf.
-    pub(crate) fn split_off(&mut self, at: usize) -> Box<Leaf> {
-        let mut right = Leaf::boxed();
-        let n = self.len - at;
-        right.prefix[..n].copy_from_slice(&self.prefix[at..self.len]);
-        right.slot[..n].copy_from_slice(&self.slot[at..self.len]);
-        right.len = n;
-        self.len = at;
+    /// split_off moves the keys from `at` on into a new leaf with the
+    /// same parent.
+    pub(crate) fn split_off(&mut self, at: usize) -> Leaf {
+        let mut right = Leaf {
+            parent: self.parent,
+            ..Leaf::default()
+        };
+        let len = self.len();
+        let n = len - at;
+        right.prefix[..n].copy_from_slice(&self.prefix[at..len]);
+        right.slot[..n].copy_from_slice(&self.slot[at..len]);
+        right.len = n as u32;
+        self.len = at as u32;
         right
     }
 
     /// append moves every key of `b` to the end of `self`.
     pub(crate) fn append(&mut self, b: &mut Leaf) {
-        let (n, m) = (self.len, b.len);
+        let (n, m) = (self.len(), b.len());
         debug_assert!(n + m <= LEAF_CAP);
         self.prefix[n..n + m].copy_from_slice(&b.prefix[..m]);
         self.slot[n..n + m].copy_from_slice(&b.slot[..m]);
-        self.len += m;
+        self.len += m as u32;
         b.len = 0;
     }
 
     /// balance shares the keys of two neighbours evenly, keeping order.
     pub(crate) fn balance(a: &mut Leaf, b: &mut Leaf) {
-        let total = a.len + b.len;
+        let (na, nb) = (a.len(), b.len());
+        let total = na + nb;
         let want = total / 2;
-        if a.len > want {
-            let k = a.len - want;
-            b.prefix.copy_within(0..b.len, k);
-            b.slot.copy_within(0..b.len, k);
-            b.prefix[..k].copy_from_slice(&a.prefix[want..a.len]);
-            b.slot[..k].copy_from_slice(&a.slot[want..a.len]);
+        if na > want {
+            let k = na - want;
+            b.prefix.copy_within(0..nb, k);
+            b.slot.copy_within(0..nb, k);
+            b.prefix[..k].copy_from_slice(&a.prefix[want..na]);
+            b.slot[..k].copy_from_slice(&a.slot[want..na]);
         } else {
-            let k = want - a.len;
-            a.prefix[a.len..want].copy_from_slice(&b.prefix[..k]);
-            a.slot[a.len..want].copy_from_slice(&b.slot[..k]);
-            b.prefix.copy_within(k..b.len, 0);
-            b.slot.copy_within(k..b.len, 0);
+            let k = want - na;
+            a.prefix[na..want].copy_from_slice(&b.prefix[..k]);
+            a.slot[na..want].copy_from_slice(&b.slot[..k]);
+            b.prefix.copy_within(k..nb, 0);
+            b.slot.copy_within(k..nb, 0);
         }
-        a.len = want;
-        b.len = total - want;
+        a.len = want as u32;
+        b.len = (total - want) as u32;
     }
 }

@@ -3,62 +3,55 @@
 //!
 //! Keys compare through a [`Tie`] that the caller passes to every call, so
 //! the tree itself holds only 12 bytes per key in its leaves.
+//!
+//! Nodes live in two arenas per tree, one of leaves and one of inner
+//! nodes, and name each other by u32 id; every node knows its parent. A
+//! caller that keeps each key's leaf id (the member record does) removes
+//! and ranks a key by walking up from its leaf, with no key search. Insert
+//! searches down by key, returns the new key's leaf and reports every key
+//! it moved to another leaf ([`Tree::moved`]), as remove does, so the
+//! caller's leaf ids stay exact.
 
 mod inner;
 mod leaf;
 
 use super::key::{Key, Tie, TieKey};
+use super::pages::Paged;
 use super::prefetch::prefetch;
 use core::cmp::Ordering;
 use inner::{Inner, Sep, INNER_CAP, INNER_MIN};
 use leaf::{Leaf, LEAF_CAP, LEAF_MIN};
 
-pub(crate) enum Node {
-    Leaf(Box<Leaf>),
-    Inner(Box<Inner>),
-}
+/// NONE is the parent of a root, and the leaf of a key in no tree.
+pub(crate) const NONE: u32 = u32::MAX;
 
-impl Node {
-    /// prefetch_search starts loading what a search of this node reads
-    /// (and, for a leaf, what an insert or remove shifts).
-    #[inline]
-    fn prefetch_search(&self) {
-        match self {
-            Node::Leaf(l) => l.prefetch(),
-            Node::Inner(n) => n.prefetch(),
+/// position is where `x` sits among the first `len` entries of `a`, which
+/// hold no value twice: sixteen entries compared at a time, with no branch
+/// per entry, so it vectorises. Entries past `len` may hold stale values;
+/// a stale copy of `x` comes after the live one, if any.
+#[inline]
+pub(crate) fn position<const N: usize>(a: &[u32; N], len: usize, x: u32) -> Option<usize> {
+    let mut chunks = a.chunks_exact(16);
+    let mut base = 0;
+    for c in &mut chunks {
+        if base >= len {
+            return None;
         }
-    }
-
-    /// first is the smallest key under the node (which is never empty
-    /// unless it is an empty root), for the invariant checks.
-    #[cfg(test)]
-    fn first(&self) -> Key {
-        match self {
-            Node::Leaf(l) => l.key(0),
-            Node::Inner(n) => n.key(0),
+        let mut m = 0u32;
+        for (j, &v) in c.iter().enumerate() {
+            m |= u32::from(v == x) << j;
         }
-    }
-
-    /// first_sep is the smallest key with its tie key, for the parent.
-    fn first_sep<T: Tie>(&self, t: &T) -> Sep {
-        match self {
-            Node::Leaf(l) => {
-                let key = l.key(0);
-                Sep {
-                    key,
-                    tie: t.tie_key(key.slot),
-                }
-            }
-            Node::Inner(n) => n.sep(0),
+        if m != 0 {
+            let i = base + m.trailing_zeros() as usize;
+            return (i < len).then_some(i);
         }
+        base += 16;
     }
-
-    fn underfull(&self) -> bool {
-        match self {
-            Node::Leaf(l) => l.len < LEAF_MIN,
-            Node::Inner(n) => n.len() < INNER_MIN,
-        }
-    }
+    let rest = chunks.remainder();
+    rest[..len.saturating_sub(base).min(rest.len())]
+        .iter()
+        .position(|&v| v == x)
+        .map(|j| base + j)
 }
 
 /// Descent walks down one tree toward a key, one step at a time, so a
@@ -69,14 +62,13 @@ impl Node {
 /// a name sharing its first eight bytes with many others is followed to
 /// its leaf too. Only a hint: two names sharing 16 bytes may lead it to a
 /// neighbouring leaf.
-///
-/// The tie key may be left for later ([`Descent::wants_tie`]): working it
-/// out can mean reading a name, which by the time a run of ties turns up
-/// has had a few steps to load.
 pub(crate) struct Descent<'a> {
-    node: &'a Node,
+    tree: &'a Tree,
+    node: u32,
+    /// level is how many inner levels lie below `node`: 0 at a leaf.
+    level: u32,
     prefix: u64,
-    tie: Option<TieKey>,
+    tie: TieKey,
     step: Step,
 }
 
@@ -94,86 +86,105 @@ enum Step {
 }
 
 impl Descent<'_> {
-    /// wants_tie says the next step needs the tie key and none is set.
-    #[inline]
-    pub(crate) fn wants_tie(&self) -> bool {
-        matches!(self.step, Step::Tie(..)) && self.tie.is_none()
-    }
-
-    /// set_tie gives the descent its tie key.
-    #[inline]
-    pub(crate) fn set_tie(&mut self, tie: TieKey) {
-        self.tie = Some(tie);
-    }
-
     /// step takes one step (see [`Step`]) and starts loading what the next
     /// one reads; false at a leaf.
     #[inline]
     pub(crate) fn step(&mut self) -> bool {
-        let Node::Inner(n) = self.node else {
+        if self.level == 0 {
             return false;
-        };
+        }
+        let n = self.tree.inners.at(self.node);
         self.step = match self.step {
             Step::Search => match n.run(self.prefix) {
                 (lo, hi) if lo < hi => {
                     n.prefetch_run(lo, hi);
                     Step::Tie(lo, hi)
                 }
-                (_, hi) => self.aim(n, hi.saturating_sub(1)),
+                (_, hi) => aim(n, hi.saturating_sub(1)),
             },
-            Step::Tie(lo, hi) => match self.tie {
-                Some(tie) => self.aim(n, n.child_in_run(lo, hi, tie)),
-                None => self.aim(n, hi - 1), // as by prefix alone
-            },
+            Step::Tie(lo, hi) => aim(n, n.child_in_run(lo, hi, self.tie)),
             Step::Down(i) => {
-                self.node = &n.kids[i];
-                self.node.prefetch_search();
+                self.node = n.kids[i];
+                self.level -= 1;
+                self.tree.prefetch_search(self.level, self.node);
                 Step::Search
             }
         };
         true
     }
+}
 
-    /// aim starts loading the entry of child `i` of `n`, to step down to.
+/// aim starts loading the id of child `i` of `n`, to step down to.
+#[inline]
+fn aim(n: &Inner, i: usize) -> Step {
+    prefetch(&n.kids[i]);
+    Step::Down(i)
+}
+
+/// Ascent loads, one level a step, what removing or ranking a key by its
+/// leaf reads: the leaf whole (a remove shifts it), then each ancestor's
+/// counts and children's ids. Only a hint, like [`Descent`].
+pub(crate) struct Ascent<'a> {
+    tree: &'a Tree,
+    node: u32,
+    at_leaf: bool,
+}
+
+impl Ascent<'_> {
+    /// step reads the parent of the node last loaded and starts loading
+    /// it; false past the root.
     #[inline]
-    fn aim(&self, n: &Inner, i: usize) -> Step {
-        prefetch(&n.kids[i] as *const Node);
-        Step::Down(i)
+    pub(crate) fn step(&mut self) -> bool {
+        let parent = match self.at_leaf {
+            true => self.tree.leaves.at(self.node).parent,
+            false => self.tree.inners.at(self.node).parent,
+        };
+        if parent == NONE {
+            return false;
+        }
+        self.tree.inners.at(parent).prefetch_up();
+        self.node = parent;
+        self.at_leaf = false;
+        true
     }
 }
 
 /// Split is the right half of a node that overflowed: its smallest key,
-/// the node and how many keys it holds.
+/// the node's id and how many keys it holds.
 struct Split {
     sep: Sep,
-    node: Node,
+    node: u32,
     count: u32,
-}
-
-/// Nodes counts allocated nodes, for memory accounting.
-#[derive(Default)]
-struct Nodes {
-    leaves: usize,
-    inners: usize,
 }
 
 /// Tree is one group's members in order.
 pub(crate) struct Tree {
-    root: Node,
+    leaves: Paged<Leaf>,
+    inners: Paged<Inner>,
+    root: u32,
+    /// height is how many levels of inner nodes sit above the leaves.
+    height: u32,
     len: usize,
-    nodes: Nodes,
+    /// moved is, for the last insert or remove, every leaf that received
+    /// keys from another and the range of positions they landed in.
+    moved: Vec<(u32, u32, u32)>,
 }
 
 impl Tree {
     pub(crate) fn new() -> Self {
-        Tree {
-            root: Node::Leaf(Leaf::boxed()),
+        let mut t = Tree {
+            // One leaf first, doubling to pages of 64 (48.5 KiB); inner
+            // nodes in pages of 16 (36.8 KiB): nothing is ever copied past
+            // the first page, so no change waits for a large copy.
+            leaves: Paged::new(0, 6, 1),
+            inners: Paged::new(0, 4, 1),
+            root: 0,
+            height: 0,
             len: 0,
-            nodes: Nodes {
-                leaves: 1,
-                inners: 0,
-            },
-        }
+            moved: Vec::new(),
+        };
+        t.root = t.new_leaf(Leaf::default());
+        t
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -181,230 +192,359 @@ impl Tree {
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.nodes.leaves * size_of::<Leaf>() + self.nodes.inners * Inner::bytes()
+        self.leaves.heap_bytes()
+            + self.inners.heap_bytes()
+            + self.moved.capacity() * size_of::<(u32, u32, u32)>()
     }
 
-    /// insert adds a key that is not in the tree and returns its rank.
-    pub(crate) fn insert<T: Tie>(&mut self, k: Key, t: &T) -> usize {
-        let (rank, split) = insert(&mut self.root, k, t, &mut self.nodes);
+    fn new_leaf(&mut self, l: Leaf) -> u32 {
+        let id = self.leaves.alloc();
+        *self.leaves.at_mut(id) = l;
+        id
+    }
+
+    fn new_inner(&mut self, n: Inner) -> u32 {
+        let id = self.inners.alloc();
+        *self.inners.at_mut(id) = n;
+        id
+    }
+
+    /// set_parent sets the parent of node `id` at `level` (0: a leaf).
+    fn set_parent(&mut self, level: u32, id: u32, parent: u32) {
+        match level {
+            0 => self.leaves.at_mut(id).parent = parent,
+            _ => self.inners.at_mut(id).parent = parent,
+        }
+    }
+
+    /// adopt sets `parent` as the parent of its children `lo..hi`.
+    fn adopt(&mut self, level: u32, parent: u32, lo: usize, hi: usize) {
+        let kids = self.inners.at(parent).kids;
+        for &kid in &kids[lo..hi] {
+            self.set_parent(level - 1, kid, parent);
+        }
+    }
+
+    /// first_sep is the smallest key under node `id` at `level` (never
+    /// empty unless it is an empty root) with its tie key, for the parent.
+    fn first_sep<T: Tie>(&self, level: u32, id: u32, t: &T) -> Sep {
+        if level > 0 {
+            return self.inners.at(id).sep(0);
+        }
+        let key = self.leaves.at(id).key(0);
+        Sep {
+            key,
+            tie: t.tie_key(key.slot),
+        }
+    }
+
+    fn underfull(&self, level: u32, id: u32) -> bool {
+        match level {
+            0 => self.leaves.at(id).len() < LEAF_MIN,
+            _ => self.inners.at(id).len() < INNER_MIN,
+        }
+    }
+
+    /// prefetch_search starts loading what a search of node `id` at
+    /// `level` reads (and, for a leaf, what an insert or remove shifts).
+    #[inline]
+    fn prefetch_search(&self, level: u32, id: u32) {
+        match level {
+            0 => self.leaves.at(id).prefetch(),
+            _ => self.inners.at(id).prefetch(),
+        }
+    }
+
+    /// moved calls `f` with the slot and new leaf of every key that the
+    /// last insert or remove moved to another leaf.
+    pub(crate) fn moved(&self, mut f: impl FnMut(u32, u32)) {
+        for &(leaf, lo, hi) in &self.moved {
+            for &slot in &self.leaves.at(leaf).slots()[lo as usize..hi as usize] {
+                f(slot, leaf);
+            }
+        }
+    }
+
+    /// insert adds a key that is not in the tree and returns its rank and
+    /// its leaf. Keys it moves to other leaves are in [`Tree::moved`].
+    pub(crate) fn insert<T: Tie>(&mut self, k: Key, t: &T) -> (usize, u32) {
+        self.moved.clear();
+        let (rank, leaf, split) = self.insert_in(self.root, self.height, k, t);
         self.len += 1;
         if let Some(s) = split {
-            let mut root = Inner::empty();
-            let old = std::mem::replace(&mut self.root, Node::Leaf(Leaf::boxed()));
-            let first = old.first_sep(t);
+            let old = self.root;
+            let mut root = Inner::default();
+            let first = self.first_sep(self.height, old, t);
             root.insert_at(0, first, (self.len - s.count as usize) as u32, old);
             root.insert_at(1, s.sep, s.count, s.node);
-            // The placeholder leaf is dropped here; it was never counted.
-            self.root = Node::Inner(root);
-            self.nodes.inners += 1;
+            let id = self.new_inner(root);
+            self.set_parent(self.height, old, id);
+            self.set_parent(self.height, s.node, id);
+            self.root = id;
+            self.height += 1;
         }
-        rank
+        (rank, leaf)
     }
 
-    /// remove takes out a key that is in the tree and returns its rank.
-    pub(crate) fn remove<T: Tie>(&mut self, k: Key, t: &T) -> usize {
-        let rank = remove(&mut self.root, k, t, &mut self.nodes);
+    /// insert_in inserts `k` under node `id` at `level`: its rank there,
+    /// its leaf, and the node's right half if it split.
+    fn insert_in<T: Tie>(
+        &mut self,
+        id: u32,
+        level: u32,
+        k: Key,
+        t: &T,
+    ) -> (usize, u32, Option<Split>) {
+        if level == 0 {
+            let l = self.leaves.at_mut(id);
+            let pos = l.lower_bound(k, t);
+            debug_assert!(pos == l.len() || l.key(pos) != k, "key already in tree");
+            if l.len() < LEAF_CAP {
+                l.insert_at(pos, k);
+                return (pos, id, None);
+            }
+            let mid = LEAF_CAP / 2;
+            let mut right = l.split_off(mid);
+            if pos <= mid {
+                l.insert_at(pos, k);
+            } else {
+                right.insert_at(pos - mid, k);
+            }
+            let (key, count) = (right.key(0), right.len() as u32);
+            let rid = self.new_leaf(right);
+            self.moved.push((rid, 0, count));
+            let split = Split {
+                sep: Sep {
+                    key,
+                    tie: t.tie_key(key.slot),
+                },
+                node: rid,
+                count,
+            };
+            return (pos, if pos <= mid { id } else { rid }, Some(split));
+        }
+        let n = self.inners.at_mut(id);
+        let i = n.child(k, t);
+        if i == 0 && n.cmp_at(0, k, t) == Ordering::Greater {
+            // k is the new smallest
+            n.set_sep(
+                0,
+                Sep {
+                    key: k,
+                    tie: t.tie_key(k.slot),
+                },
+            );
+        }
+        let before = n.before(i);
+        let kid = n.kids[i];
+        let (rank, leaf, split) = self.insert_in(kid, level - 1, k, t);
+        let n = self.inners.at_mut(id);
+        n.counts[i] += 1;
+        let Some(s) = split else {
+            return (before + rank, leaf, None);
+        };
+        // The new node's parent is this one already: a split keeps it.
+        n.counts[i] -= s.count;
+        n.insert_at(i + 1, s.sep, s.count, s.node);
+        if n.len() <= INNER_CAP {
+            return (before + rank, leaf, None);
+        }
+        let mut right = n.split_off(n.len() / 2);
+        right.parent = n.parent;
+        let (sep, count, len) = (right.sep(0), right.total() as u32, right.len());
+        let rid = self.new_inner(right);
+        self.adopt(level, rid, 0, len);
+        let split = Split {
+            sep,
+            node: rid,
+            count,
+        };
+        (before + rank, leaf, Some(split))
+    }
+
+    /// remove takes out the key of `slot`, which is in leaf `leaf`, and
+    /// returns its rank: it walks up from the leaf, with no key search.
+    /// Keys it moves to other leaves are in [`Tree::moved`].
+    pub(crate) fn remove<T: Tie>(&mut self, leaf: u32, slot: u32, t: &T) -> usize {
+        self.moved.clear();
+        let l = self.leaves.at_mut(leaf);
+        let pos = l.index_of(slot).expect("key in its leaf");
+        l.remove_at(pos);
+        let (mut child, mut parent) = (leaf, l.parent);
+        let (mut level, mut rank) = (0, pos);
+        // first: the key was the smallest under `child`.
+        let mut first = pos == 0;
+        while parent != NONE {
+            let p = self.inners.at(parent);
+            let i = p.index_of(child);
+            rank += p.before(i);
+            // Only removing a child's first key changes its smallest key;
+            // asking the child would read a line or two of it for nothing.
+            let sep = first.then(|| self.first_sep(level, child, t));
+            let p = self.inners.at_mut(parent);
+            p.counts[i] -= 1;
+            if let Some(sep) = sep {
+                p.set_sep(i, sep);
+            }
+            let up = p.parent;
+            first &= i == 0;
+            if self.underfull(level, child) {
+                self.fix_underfull(parent, i, level, t);
+            }
+            (child, parent, level) = (parent, up, level + 1);
+        }
         self.len -= 1;
-        while let Node::Inner(n) = &mut self.root {
-            if n.len() != 1 {
+        while self.height > 0 {
+            let root = self.inners.at(self.root);
+            if root.len() != 1 {
                 break;
             }
-            let only = n.kids.pop().expect("one child");
+            let only = root.kids[0];
+            self.inners.release(self.root);
             self.root = only;
-            self.nodes.inners -= 1;
+            self.height -= 1;
+            self.set_parent(self.height, only, NONE);
         }
         rank
     }
 
-    /// rank is the position of a key that is in the tree.
-    pub(crate) fn rank<T: Tie>(&self, k: Key, t: &T) -> usize {
-        let mut node = &self.root;
-        let mut rank = 0;
-        loop {
-            match node {
-                Node::Leaf(l) => return rank + l.find(k).expect("key in tree"),
-                Node::Inner(n) => {
-                    let i = n.child(k, t);
-                    rank += n.before(i);
-                    node = &n.kids[i];
+    /// fix_underfull merges child `i` of `pid` (children at `level`) with
+    /// a neighbour when both fit in one node, and otherwise shares their
+    /// keys evenly. Each merged or balanced node works on a copy of the
+    /// right neighbour: both may sit in one page of the arena.
+    fn fix_underfull<T: Tie>(&mut self, pid: u32, i: usize, level: u32, t: &T) {
+        let p = self.inners.at(pid);
+        let a = if i + 1 < p.len() { i } else { i - 1 };
+        let (xid, yid) = (p.kids[a], p.kids[a + 1]);
+        let counts = if level == 0 {
+            let mut y = *self.leaves.at(yid);
+            let x = self.leaves.at_mut(xid);
+            let (nx, ny) = (x.len(), y.len());
+            let want = (nx + ny) / 2;
+            if nx + ny <= LEAF_CAP {
+                x.append(&mut y);
+                self.leaves.release(yid);
+                self.moved.push((xid, nx as u32, (nx + ny) as u32));
+                None
+            } else {
+                Leaf::balance(x, &mut y);
+                let counts = (x.len() as u32, y.len() as u32);
+                *self.leaves.at_mut(yid) = y;
+                self.moved.push(match nx > want {
+                    true => (yid, 0, (nx - want) as u32),
+                    false => (xid, nx as u32, want as u32),
+                });
+                Some(counts)
+            }
+        } else {
+            let mut y = *self.inners.at(yid);
+            let x = self.inners.at_mut(xid);
+            let (nx, ny) = (x.len(), y.len());
+            let want = (nx + ny) / 2;
+            if nx + ny <= INNER_CAP {
+                x.append(&mut y);
+                self.inners.release(yid);
+                self.adopt(level, xid, nx, nx + ny);
+                None
+            } else {
+                Inner::balance(x, &mut y);
+                let counts = (x.total() as u32, y.total() as u32);
+                *self.inners.at_mut(yid) = y;
+                match nx > want {
+                    true => self.adopt(level, yid, 0, nx - want),
+                    false => self.adopt(level, xid, nx, want),
                 }
+                Some(counts)
+            }
+        };
+        match counts {
+            None => {
+                let p = self.inners.at_mut(pid);
+                p.counts[a] += p.counts[a + 1];
+                p.remove_at(a + 1);
+            }
+            Some((cx, cy)) => {
+                let sep = self.first_sep(level, yid, t);
+                let p = self.inners.at_mut(pid);
+                (p.counts[a], p.counts[a + 1]) = (cx, cy);
+                p.set_sep(a + 1, sep);
             }
         }
+    }
+
+    /// rank is the position of the key of `slot`, which is in leaf `leaf`:
+    /// a walk up, with no key search.
+    pub(crate) fn rank(&self, leaf: u32, slot: u32) -> usize {
+        let l = self.leaves.at(leaf);
+        let mut rank = l.index_of(slot).expect("key in its leaf");
+        let (mut child, mut parent) = (leaf, l.parent);
+        while parent != NONE {
+            let p = self.inners.at(parent);
+            rank += p.before(p.index_of(child));
+            (child, parent) = (parent, p.parent);
+        }
+        rank
     }
 
     /// descent starts a prefetching descent toward the key with `prefix`
-    /// and tie key `tie`, if known yet.
-    pub(crate) fn descent(&self, prefix: u64, tie: Option<TieKey>) -> Descent<'_> {
-        self.root.prefetch_search();
+    /// and tie key `tie`.
+    pub(crate) fn descent(&self, prefix: u64, tie: TieKey) -> Descent<'_> {
+        self.prefetch_search(self.height, self.root);
         Descent {
-            node: &self.root,
+            tree: self,
+            node: self.root,
+            level: self.height,
             prefix,
             tie,
             step: Step::Search,
         }
     }
 
+    /// ascent starts a prefetching walk up from leaf `leaf`, which the
+    /// list's records name, so it holds a key (see [`Ascent`]).
+    pub(crate) fn ascent(&self, leaf: u32) -> Ascent<'_> {
+        self.leaves.at(leaf).prefetch();
+        Ascent {
+            tree: self,
+            node: leaf,
+            at_leaf: true,
+        }
+    }
+
     /// walk calls `f` with the slot of every key from rank `start` on, in
     /// order, until `f` returns false.
     pub(crate) fn walk(&self, start: usize, f: &mut impl FnMut(u32) -> bool) {
-        walk(&self.root, start, f);
+        self.walk_in(self.root, self.height, start, f);
     }
-}
 
-fn insert<T: Tie>(node: &mut Node, k: Key, t: &T, nodes: &mut Nodes) -> (usize, Option<Split>) {
-    match node {
-        Node::Leaf(l) => {
-            let pos = l.lower_bound(k, t);
-            debug_assert!(pos == l.len || l.key(pos) != k, "key already in tree");
-            if l.len < LEAF_CAP {
-                l.insert_at(pos, k);
-                return (pos, None);
-            }
-            let mid = LEAF_CAP / 2;
-            let mut right = l.split_off(mid);
-            nodes.leaves += 1;
-            if pos <= mid {
-                l.insert_at(pos, k);
-            } else {
-                right.insert_at(pos - mid, k);
-            }
-            let key = right.key(0);
-            let split = Split {
-                sep: Sep {
-                    key,
-                    tie: t.tie_key(key.slot),
-                },
-                count: right.len as u32,
-                node: Node::Leaf(right),
-            };
-            (pos, Some(split))
-        }
-        Node::Inner(n) => {
-            let i = n.child(k, t);
-            if i == 0 && n.cmp_at(0, k, t) == Ordering::Greater {
-                // k is the new smallest
-                n.set_sep(
-                    0,
-                    Sep {
-                        key: k,
-                        tie: t.tie_key(k.slot),
-                    },
-                );
-            }
-            let before = n.before(i);
-            let (rank, split) = insert(&mut n.kids[i], k, t, nodes);
-            n.counts[i] += 1;
-            let Some(s) = split else {
-                return (before + rank, None);
-            };
-            n.counts[i] -= s.count;
-            n.insert_at(i + 1, s.sep, s.count, s.node);
-            if n.len() <= INNER_CAP {
-                return (before + rank, None);
-            }
-            let right = n.split_off(n.len() / 2);
-            nodes.inners += 1;
-            let split = Split {
-                sep: right.sep(0),
-                count: right.total() as u32,
-                node: Node::Inner(right),
-            };
-            (before + rank, Some(split))
-        }
-    }
-}
-
-fn remove<T: Tie>(node: &mut Node, k: Key, t: &T, nodes: &mut Nodes) -> usize {
-    match node {
-        Node::Leaf(l) => {
-            let pos = l.find(k).expect("key in tree");
-            l.remove_at(pos);
-            pos
-        }
-        Node::Inner(n) => {
-            let i = n.child(k, t);
-            let before = n.before(i);
-            let rank = remove(&mut n.kids[i], k, t, nodes);
-            n.counts[i] -= 1;
-            // Only removing a child's first key changes its smallest key;
-            // asking the child would read a line or two of it for nothing.
-            if rank == 0 {
-                let first = n.kids[i].first_sep(t);
-                n.set_sep(i, first);
-            }
-            if n.kids[i].underfull() {
-                fix_underfull(n, i, t, nodes);
-            }
-            before + rank
-        }
-    }
-}
-
-/// fix_underfull merges child `i` with a neighbour when both fit in one
-/// node, and otherwise shares their keys evenly.
-fn fix_underfull<T: Tie>(n: &mut Inner, i: usize, t: &T, nodes: &mut Nodes) {
-    let a = if i + 1 < n.len() { i } else { i - 1 };
-    let (left, right) = n.kids.split_at_mut(a + 1);
-    let merged = match (&mut left[a], &mut right[0]) {
-        (Node::Leaf(x), Node::Leaf(y)) => {
-            if x.len + y.len <= LEAF_CAP {
-                x.append(y);
-                nodes.leaves -= 1;
-                true
-            } else {
-                Leaf::balance(x, y);
-                n.counts[a] = x.len as u32;
-                n.counts[a + 1] = y.len as u32;
-                false
-            }
-        }
-        (Node::Inner(x), Node::Inner(y)) => {
-            if x.len() + y.len() <= INNER_CAP {
-                x.append(y);
-                nodes.inners -= 1;
-                true
-            } else {
-                Inner::balance(x, y);
-                n.counts[a] = x.total() as u32;
-                n.counts[a + 1] = y.total() as u32;
-                false
-            }
-        }
-        _ => unreachable!("siblings are at the same depth"),
-    };
-    if merged {
-        n.counts[a] += n.counts[a + 1];
-        n.remove_at(a + 1);
-    } else {
-        let first = n.kids[a + 1].first_sep(t);
-        n.set_sep(a + 1, first);
-    }
-}
-
-fn walk(node: &Node, mut start: usize, f: &mut impl FnMut(u32) -> bool) -> bool {
-    match node {
-        Node::Leaf(l) => {
-            for &slot in l.slots().iter().skip(start) {
+    fn walk_in(
+        &self,
+        id: u32,
+        level: u32,
+        mut start: usize,
+        f: &mut impl FnMut(u32) -> bool,
+    ) -> bool {
+        if level == 0 {
+            for &slot in self.leaves.at(id).slots().iter().skip(start) {
                 if !f(slot) {
                     return false;
                 }
             }
-            true
+            return true;
         }
-        Node::Inner(n) => {
-            for (kid, &count) in n.kids.iter().zip(&n.counts) {
-                let count = count as usize;
-                if start >= count {
-                    start -= count;
-                    continue;
-                }
-                if !walk(kid, start, f) {
-                    return false;
-                }
-                start = 0;
+        let n = self.inners.at(id);
+        for (&kid, &count) in n.kids().iter().zip(&n.counts) {
+            let count = count as usize;
+            if start >= count {
+                start -= count;
+                continue;
             }
-            true
+            if !self.walk_in(kid, level - 1, start, f) {
+                return false;
+            }
+            start = 0;
         }
+        true
     }
 }
 
@@ -413,7 +553,7 @@ mod tests {
     use super::super::key::{cmp, TieKey};
     use super::*;
 
-    /// ByPrefix breaks prefix ties by slot, standing in for name and id.
+    /// BySlot breaks prefix ties by slot, standing in for name and id.
     struct BySlot;
     impl Tie for BySlot {
         fn tie(&self, a: u32, b: u32) -> Ordering {
@@ -427,6 +567,71 @@ mod tests {
         }
     }
 
+    /// Tracked is a tree plus every key's leaf id, kept the way the list
+    /// keeps its records': from what insert returns and what moved says.
+    struct Tracked {
+        tree: Tree,
+        leaf: Vec<u32>,
+    }
+
+    impl Tracked {
+        fn new() -> Self {
+            Tracked {
+                tree: Tree::new(),
+                leaf: Vec::new(),
+            }
+        }
+
+        fn follow_moves(&mut self) {
+            let leaf = &mut self.leaf;
+            self.tree.moved(|slot, l| leaf[slot as usize] = l);
+        }
+
+        fn insert(&mut self, k: Key) -> usize {
+            let (rank, l) = self.tree.insert(k, &BySlot);
+            let s = k.slot as usize;
+            if self.leaf.len() <= s {
+                self.leaf.resize(s + 1, NONE);
+            }
+            self.leaf[s] = l;
+            self.follow_moves();
+            rank
+        }
+
+        fn rank(&self, slot: u32) -> usize {
+            self.tree.rank(self.leaf[slot as usize], slot)
+        }
+
+        fn remove(&mut self, slot: u32) -> usize {
+            let rank = self.tree.remove(self.leaf[slot as usize], slot, &BySlot);
+            self.leaf[slot as usize] = NONE;
+            self.follow_moves();
+            rank
+        }
+
+        /// check verifies every invariant (counts, smallest keys, fill,
+        /// parents), that the keys are `want` in order, and that every
+        /// key's leaf id names the leaf that holds it.
+        fn check(&self, want: &[Key]) {
+            let t = &self.tree;
+            assert_eq!(check(t, t.root, t.height, NONE), want.len());
+            assert_eq!(t.len(), want.len());
+            assert_eq!(keys(t), want.iter().map(|k| k.slot).collect::<Vec<_>>());
+            for k in want {
+                let l = self.leaf[k.slot as usize];
+                assert!(
+                    t.leaves.at(l).index_of(k.slot).is_some(),
+                    "slot {} is not in leaf {l}",
+                    k.slot
+                );
+            }
+            // Every node not in a free list is in the tree.
+            let (mut leaves, mut inners) = (0, 0);
+            count(t, t.root, t.height, &mut leaves, &mut inners);
+            assert_eq!((leaves, inners), (t.leaves.live(), t.inners.live()));
+        }
+    }
+
     fn keys(tree: &Tree) -> Vec<u32> {
         let mut v = Vec::new();
         tree.walk(0, &mut |s| {
@@ -436,24 +641,73 @@ mod tests {
         v
     }
 
-    /// check verifies every invariant: counts, smallest keys, fill.
-    fn check(node: &Node, root: bool) -> usize {
-        match node {
-            Node::Leaf(l) => {
-                assert!(root || l.len >= LEAF_MIN);
-                l.len
-            }
-            Node::Inner(n) => {
-                assert!(n.len() >= if root { 2 } else { INNER_MIN });
-                assert!(n.len() <= INNER_CAP);
-                for (i, kid) in n.kids.iter().enumerate() {
-                    assert_eq!(check(kid, false), n.counts[i] as usize);
-                    assert_eq!(kid.first(), n.key(i));
-                    assert_eq!(n.sep(i).tie, BySlot.tie_key(n.key(i).slot));
-                }
-                n.total()
-            }
+    fn count(t: &Tree, id: u32, level: u32, leaves: &mut usize, inners: &mut usize) {
+        if level == 0 {
+            *leaves += 1;
+            return;
         }
+        *inners += 1;
+        for &kid in t.inners.at(id).kids() {
+            count(t, kid, level - 1, leaves, inners);
+        }
+    }
+
+    /// first is the smallest key under a node.
+    fn first(t: &Tree, id: u32, level: u32) -> Key {
+        match level {
+            0 => t.leaves.at(id).key(0),
+            _ => t.inners.at(id).key(0),
+        }
+    }
+
+    /// check verifies the node `id` at `level` and what is under it, and
+    /// returns how many keys that is.
+    fn check(t: &Tree, id: u32, level: u32, parent: u32) -> usize {
+        let root = parent == NONE;
+        if level == 0 {
+            let l = t.leaves.at(id);
+            assert_eq!(l.parent, parent);
+            assert!(root || l.len() >= LEAF_MIN);
+            return l.len();
+        }
+        let n = t.inners.at(id);
+        assert_eq!(n.parent, parent);
+        assert!(n.len() >= if root { 2 } else { INNER_MIN });
+        assert!(n.len() <= INNER_CAP);
+        for (i, &kid) in n.kids().iter().enumerate() {
+            assert_eq!(check(t, kid, level - 1, id), n.counts[i] as usize);
+            assert_eq!(first(t, kid, level - 1), n.key(i));
+            assert_eq!(n.sep(i).tie, BySlot.tie_key(n.key(i).slot));
+            assert_eq!(n.index_of(kid), i);
+        }
+        n.total()
+    }
+
+    /// Rng is xorshift64.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    /// insert puts `k` in both the tree and the sorted model, checking the
+    /// rank.
+    fn insert(tr: &mut Tracked, model: &mut Vec<Key>, k: Key) {
+        let want = model.partition_point(|&m| cmp(m, k, &BySlot) == Ordering::Less);
+        model.insert(want, k);
+        assert_eq!(tr.insert(k), want);
+    }
+
+    /// remove takes model[i] out of both, checking the rank first.
+    fn remove(tr: &mut Tracked, model: &mut Vec<Key>, i: usize) {
+        let slot = model[i].slot;
+        assert_eq!(tr.rank(slot), i);
+        assert_eq!(tr.remove(slot), i);
+        model.remove(i);
     }
 
     #[test]
@@ -469,45 +723,107 @@ mod tests {
     }
 
     /// follow_a_sorted_vec inserts `n` keys with prefixes below `prefixes`
-    /// and removes them again, checking every rank against a sorted vec.
+    /// and removes them again by their leaves, checking every rank against
+    /// a sorted vec and every key's leaf as it goes.
     fn follow_a_sorted_vec(n: u32, prefixes: u64) {
-        let t = BySlot;
-        let mut tree = Tree::new();
+        let mut tr = Tracked::new();
         let mut model: Vec<Key> = Vec::new();
-        let mut x: u64 = 1;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut r = Rng(1);
         for slot in 0..n {
             let k = Key {
-                prefix: next() % prefixes,
+                prefix: r.next() % prefixes,
                 slot,
             };
-            let want = model.partition_point(|&m| cmp(m, k, &t) == Ordering::Less);
-            model.insert(want, k);
-            assert_eq!(tree.insert(k, &t), want);
+            insert(&mut tr, &mut model, k);
         }
-        assert_eq!(check(&tree.root, true), model.len());
+        tr.check(&model);
+        assert!(tr.tree.height >= 2);
         while !model.is_empty() {
-            let i = (next() as usize) % model.len();
-            let k = model[i];
-            assert_eq!(tree.rank(k, &t), i);
-            assert_eq!(tree.remove(k, &t), i);
-            model.remove(i);
+            let i = (r.next() as usize) % model.len();
+            remove(&mut tr, &mut model, i);
             if model.len().is_multiple_of(997) {
-                assert_eq!(check(&tree.root, true), model.len());
-                assert_eq!(
-                    keys(&tree),
-                    model.iter().map(|k| k.slot).collect::<Vec<_>>()
-                );
+                tr.check(&model);
             }
         }
-        assert_eq!(tree.len(), 0);
-        assert_eq!(tree.nodes.leaves, 1);
-        assert_eq!(tree.nodes.inners, 0);
+        assert_eq!(tr.tree.len(), 0);
+        assert_eq!(tr.tree.leaves.live(), 1);
+        assert_eq!(tr.tree.inners.live(), 0);
+    }
+
+    #[test]
+    fn records_follow_their_keys_through_churn() {
+        // Grow and shrink between 300 and 12,000 keys, three levels deep
+        // at the top, so leaves and inner nodes split, merge and share
+        // again and again; ids freed by merges are reused by splits. Half
+        // the time new keys drift (up, then down) and removals take the
+        // keys at the other end, so one side of the tree empties while the
+        // other fills up: inner nodes share children with full neighbours
+        // then, on either side.
+        let mut tr = Tracked::new();
+        let mut model: Vec<Key> = Vec::new();
+        let mut r = Rng(7);
+        let mut free: Vec<u32> = Vec::new();
+        let mut next_slot = 0u32;
+        let mut grow = true;
+        let mut deepest = 0;
+        for step in 0..160_000u32 {
+            if model.len() >= 12_000 {
+                grow = false;
+            } else if model.len() <= 300 {
+                grow = true;
+            }
+            // 0: no drift, 1: up, 2: none, 3: down.
+            let drift = (step / 20_000) % 4;
+            let add = r.next() % 8 < if grow { 5 } else { 3 };
+            if add {
+                let slot = free.pop().unwrap_or_else(|| {
+                    next_slot += 1;
+                    next_slot - 1
+                });
+                let base = match drift {
+                    1 => u64::from(step),
+                    3 => u64::from(u32::MAX - step),
+                    _ => 0,
+                };
+                let k = Key {
+                    prefix: base + r.next() % 3_000,
+                    slot,
+                };
+                insert(&mut tr, &mut model, k);
+            } else if !model.is_empty() {
+                let n = model.len();
+                let i = match drift {
+                    1 => (r.next() as usize) % n.div_ceil(8),
+                    3 => n - 1 - (r.next() as usize) % n.div_ceil(8),
+                    _ => (r.next() as usize) % n,
+                };
+                free.push(model[i].slot);
+                remove(&mut tr, &mut model, i);
+            }
+            deepest = deepest.max(tr.tree.height);
+            if step % 1_500 == 0 {
+                tr.check(&model);
+            }
+        }
+        tr.check(&model);
+        assert_eq!(deepest, 2);
+    }
+
+    #[test]
+    fn position_skips_stale_entries() {
+        let mut a = [0u32; 65];
+        for (i, v) in a.iter_mut().enumerate() {
+            *v = i as u32 * 3;
+        }
+        for len in [0, 1, 15, 16, 17, 40, 64, 65] {
+            for (i, &v) in a.iter().enumerate() {
+                assert_eq!(position(&a, len, v), (i < len).then_some(i), "{len} {i}");
+            }
+            assert_eq!(position(&a, len, 1), None);
+        }
+        // A stale copy past len does not hide the live one.
+        a[20] = a[5];
+        assert_eq!(position(&a, 21, a[5]), Some(5));
     }
 
     #[test]
@@ -523,15 +839,33 @@ mod tests {
         }
         for slot in (0..6_000u32).step_by(7) {
             let k = key(slot);
-            let mut d = tree.descent(k.prefix, Some(t.tie_key(slot)));
+            let mut d = tree.descent(k.prefix, t.tie_key(slot));
             while d.step() {}
-            let Node::Leaf(l) = d.node else {
-                panic!("a descent ends at a leaf");
-            };
+            assert_eq!(d.level, 0, "a descent ends at a leaf");
             assert!(
-                l.find(k).is_some(),
+                tree.leaves.at(d.node).index_of(slot).is_some(),
                 "slot {slot} is not in the leaf reached"
             );
+        }
+    }
+
+    #[test]
+    fn ascents_climb_to_the_root() {
+        let mut tr = Tracked::new();
+        for slot in 0..6_000u32 {
+            tr.insert(Key {
+                prefix: u64::from(slot),
+                slot,
+            });
+        }
+        for slot in (0..6_000u32).step_by(11) {
+            let mut a = tr.tree.ascent(tr.leaf[slot as usize]);
+            let mut steps = 0;
+            while a.step() {
+                steps += 1;
+            }
+            assert_eq!(steps, tr.tree.height);
+            assert_eq!(a.node, tr.tree.root);
         }
     }
 
