@@ -392,8 +392,12 @@ impl MemberList {
     /// and returns its rank.
     fn tree_remove(&mut self, g: u32, slot: u32) -> usize {
         let ctx = Ctx::new(&self.members, &self.names, slot, self.deep());
-        let leaf = self.members.get(slot).leaf;
-        let rank = self.groups.get_mut(g).tree.remove(leaf, slot, &ctx);
+        let m = self.members.get(slot);
+        let k = Key {
+            prefix: m.prefix,
+            slot,
+        };
+        let rank = self.groups.get_mut(g).tree.remove(m.leaf, k, &ctx);
         self.follow_moves(g);
         rank
     }
@@ -457,7 +461,11 @@ impl MemberList {
 
     fn index_of_slot(&self, slot: u32) -> usize {
         let m = self.members.get(slot);
-        let rank = self.groups.get(m.group).tree.rank(m.leaf, slot);
+        let k = Key {
+            prefix: m.prefix,
+            slot,
+        };
+        let rank = self.groups.get(m.group).tree.rank(m.leaf, k);
         self.groups.first_row(m.group) + 1 + rank
     }
 

@@ -77,13 +77,17 @@ impl<T: Copy + Default> Paged<T> {
     /// at is item `i` of a store of width 1.
     #[inline]
     pub(crate) fn at(&self, i: u32) -> &T {
-        &self.item(i)[0]
+        debug_assert_eq!(self.width, 1);
+        let i = i as usize;
+        &self.pages[i >> self.shift][i & ((1 << self.shift) - 1)]
     }
 
     /// at_mut is item `i` of a store of width 1.
     #[inline]
     pub(crate) fn at_mut(&mut self, i: u32) -> &mut T {
-        &mut self.item_mut(i)[0]
+        debug_assert_eq!(self.width, 1);
+        let i = i as usize;
+        &mut self.pages[i >> self.shift][i & ((1 << self.shift) - 1)]
     }
 
     #[inline]

@@ -3,7 +3,7 @@
 
 use super::super::key::{Key, Tie, TieKey};
 use super::super::prefetch::prefetch;
-use super::{position, NONE};
+use super::NONE;
 use core::cmp::Ordering;
 use core::mem::offset_of;
 
@@ -104,7 +104,10 @@ impl Inner {
     /// when its siblings shift (which would write to up to 64 other nodes).
     #[inline]
     pub(crate) fn index_of(&self, id: u32) -> usize {
-        position(&self.kids, self.len(), id).expect("child of its parent")
+        self.kids()
+            .iter()
+            .position(|&k| k == id)
+            .expect("child of its parent")
     }
 
     #[inline]

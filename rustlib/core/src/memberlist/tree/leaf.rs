@@ -3,7 +3,7 @@
 
 use super::super::key::{cmp, Key, Tie};
 use super::super::prefetch::prefetch;
-use super::{position, NONE};
+use super::NONE;
 use core::cmp::Ordering;
 
 /// LEAF_CAP is the most keys a leaf holds (776-byte leaves).
@@ -42,11 +42,16 @@ impl Leaf {
         self.len as usize
     }
 
-    /// index_of is the position of the key with `slot`: a scan of the
-    /// slots, comparing no names.
+    /// find is the position of a key that is in this leaf. Across a run of
+    /// equal prefixes it looks for the slot, which settles no tie: no
+    /// member record or name is read.
     #[inline]
-    pub(crate) fn index_of(&self, slot: u32) -> Option<usize> {
-        position(&self.slot, self.len(), slot)
+    pub(crate) fn find(&self, k: Key) -> Option<usize> {
+        let p = &self.prefix[..self.len()];
+        let lo = p.partition_point(|&x| x < k.prefix);
+        (lo..self.len())
+            .take_while(|&i| p[i] == k.prefix)
+            .find(|&i| self.slot[i] == k.slot)
     }
 
     #[inline]

@@ -25,35 +25,6 @@ use leaf::{Leaf, LEAF_CAP, LEAF_MIN};
 /// NONE is the parent of a root, and the leaf of a key in no tree.
 pub(crate) const NONE: u32 = u32::MAX;
 
-/// position is where `x` sits among the first `len` entries of `a`, which
-/// hold no value twice: sixteen entries compared at a time, with no branch
-/// per entry, so it vectorises. Entries past `len` may hold stale values;
-/// a stale copy of `x` comes after the live one, if any.
-#[inline]
-pub(crate) fn position<const N: usize>(a: &[u32; N], len: usize, x: u32) -> Option<usize> {
-    let mut chunks = a.chunks_exact(16);
-    let mut base = 0;
-    for c in &mut chunks {
-        if base >= len {
-            return None;
-        }
-        let mut m = 0u32;
-        for (j, &v) in c.iter().enumerate() {
-            m |= u32::from(v == x) << j;
-        }
-        if m != 0 {
-            let i = base + m.trailing_zeros() as usize;
-            return (i < len).then_some(i);
-        }
-        base += 16;
-    }
-    let rest = chunks.remainder();
-    rest[..len.saturating_sub(base).min(rest.len())]
-        .iter()
-        .position(|&v| v == x)
-        .map(|j| base + j)
-}
-
 /// Descent walks down one tree toward a key, one step at a time, so a
 /// batch can advance all its descents together and have their cache
 /// misses overlap: after each step, what the next step reads is being
@@ -64,8 +35,11 @@ pub(crate) fn position<const N: usize>(a: &[u32; N], len: usize, x: u32) -> Opti
 /// neighbouring leaf.
 pub(crate) struct Descent<'a> {
     tree: &'a Tree,
-    node: u32,
-    /// level is how many inner levels lie below `node`: 0 at a leaf.
+    /// node is the inner node the descent is at, none once at a leaf.
+    node: Option<&'a Inner>,
+    /// leaf is the leaf reached, once reached.
+    leaf: u32,
+    /// level is how many inner levels lie below `node`.
     level: u32,
     prefix: u64,
     tie: TieKey,
@@ -90,10 +64,9 @@ impl Descent<'_> {
     /// one reads; false at a leaf.
     #[inline]
     pub(crate) fn step(&mut self) -> bool {
-        if self.level == 0 {
+        let Some(n) = self.node else {
             return false;
-        }
-        let n = self.tree.inners.at(self.node);
+        };
         self.step = match self.step {
             Step::Search => match n.run(self.prefix) {
                 (lo, hi) if lo < hi => {
@@ -104,13 +77,28 @@ impl Descent<'_> {
             },
             Step::Tie(lo, hi) => aim(n, n.child_in_run(lo, hi, self.tie)),
             Step::Down(i) => {
-                self.node = n.kids[i];
                 self.level -= 1;
-                self.tree.prefetch_search(self.level, self.node);
+                self.enter(n.kids[i]);
                 Step::Search
             }
         };
         true
+    }
+}
+
+impl<'a> Descent<'a> {
+    /// enter moves to node `id` at `level` and starts loading its search.
+    #[inline]
+    fn enter(&mut self, id: u32) {
+        if self.level == 0 {
+            self.tree.leaves.at(id).prefetch();
+            self.node = None;
+            self.leaf = id;
+            return;
+        }
+        let n = self.tree.inners.at(id);
+        n.prefetch();
+        self.node = Some(n);
     }
 }
 
@@ -126,8 +114,14 @@ fn aim(n: &Inner, i: usize) -> Step {
 /// counts and children's ids. Only a hint, like [`Descent`].
 pub(crate) struct Ascent<'a> {
     tree: &'a Tree,
-    node: u32,
-    at_leaf: bool,
+    /// parent is the parent id of the node last loaded.
+    parent: Parent<'a>,
+}
+
+/// Parent reads a node's parent id once the node is loaded.
+enum Parent<'a> {
+    Leaf(&'a Leaf),
+    Inner(&'a Inner),
 }
 
 impl Ascent<'_> {
@@ -135,16 +129,16 @@ impl Ascent<'_> {
     /// it; false past the root.
     #[inline]
     pub(crate) fn step(&mut self) -> bool {
-        let parent = match self.at_leaf {
-            true => self.tree.leaves.at(self.node).parent,
-            false => self.tree.inners.at(self.node).parent,
+        let parent = match self.parent {
+            Parent::Leaf(l) => l.parent,
+            Parent::Inner(n) => n.parent,
         };
         if parent == NONE {
             return false;
         }
-        self.tree.inners.at(parent).prefetch_up();
-        self.node = parent;
-        self.at_leaf = false;
+        let n = self.tree.inners.at(parent);
+        n.prefetch_up();
+        self.parent = Parent::Inner(n);
         true
     }
 }
@@ -238,23 +232,6 @@ impl Tree {
         }
     }
 
-    fn underfull(&self, level: u32, id: u32) -> bool {
-        match level {
-            0 => self.leaves.at(id).len() < LEAF_MIN,
-            _ => self.inners.at(id).len() < INNER_MIN,
-        }
-    }
-
-    /// prefetch_search starts loading what a search of node `id` at
-    /// `level` reads (and, for a leaf, what an insert or remove shifts).
-    #[inline]
-    fn prefetch_search(&self, level: u32, id: u32) {
-        match level {
-            0 => self.leaves.at(id).prefetch(),
-            _ => self.inners.at(id).prefetch(),
-        }
-    }
-
     /// moved calls `f` with the slot and new leaf of every key that the
     /// last insert or remove moved to another leaf.
     pub(crate) fn moved(&self, mut f: impl FnMut(u32, u32)) {
@@ -337,13 +314,15 @@ impl Tree {
         }
         let before = n.before(i);
         let kid = n.kids[i];
-        let (rank, leaf, split) = self.insert_in(kid, level - 1, k, t);
-        let n = self.inners.at_mut(id);
+        // Counted now, so that without a split this node is not looked up
+        // again.
         n.counts[i] += 1;
+        let (rank, leaf, split) = self.insert_in(kid, level - 1, k, t);
         let Some(s) = split else {
             return (before + rank, leaf, None);
         };
         // The new node's parent is this one already: a split keeps it.
+        let n = self.inners.at_mut(id);
         n.counts[i] -= s.count;
         n.insert_at(i + 1, s.sep, s.count, s.node);
         if n.len() <= INNER_CAP {
@@ -362,39 +341,49 @@ impl Tree {
         (before + rank, leaf, Some(split))
     }
 
-    /// remove takes out the key of `slot`, which is in leaf `leaf`, and
-    /// returns its rank: it walks up from the leaf, with no key search.
-    /// Keys it moves to other leaves are in [`Tree::moved`].
-    pub(crate) fn remove<T: Tie>(&mut self, leaf: u32, slot: u32, t: &T) -> usize {
+    /// remove takes out key `k`, which is in leaf `leaf`, and returns its
+    /// rank: it walks up from the leaf, with no search above it and no tie
+    /// settled. Keys it moves to other leaves are in [`Tree::moved`].
+    pub(crate) fn remove<T: Tie>(&mut self, leaf: u32, k: Key, t: &T) -> usize {
         self.moved.clear();
         let l = self.leaves.at_mut(leaf);
-        let pos = l.index_of(slot).expect("key in its leaf");
+        let pos = l.find(k).expect("key in its leaf");
         l.remove_at(pos);
+        // Only removing a child's first key changes its smallest key;
+        // asking the child would read a line or two of it for nothing.
+        let mut sep = (pos == 0 && l.len() > 0).then(|| Sep {
+            key: l.key(0),
+            tie: t.tie_key(l.key(0).slot),
+        });
+        let mut under = l.len() < LEAF_MIN;
         let (mut child, mut parent) = (leaf, l.parent);
         let (mut level, mut rank) = (0, pos);
         // first: the key was the smallest under `child`.
         let mut first = pos == 0;
+        let mut merged = false;
         while parent != NONE {
-            let p = self.inners.at(parent);
+            // One look-up of the parent a level: what the next level needs
+            // of it (its smallest key, its fill) is read while it is here.
+            let p = self.inners.at_mut(parent);
             let i = p.index_of(child);
             rank += p.before(i);
-            // Only removing a child's first key changes its smallest key;
-            // asking the child would read a line or two of it for nothing.
-            let sep = first.then(|| self.first_sep(level, child, t));
-            let p = self.inners.at_mut(parent);
             p.counts[i] -= 1;
             if let Some(sep) = sep {
                 p.set_sep(i, sep);
             }
-            let up = p.parent;
             first &= i == 0;
-            if self.underfull(level, child) {
-                self.fix_underfull(parent, i, level, t);
+            (child, parent) = (parent, p.parent);
+            if under {
+                merged |= self.fix_underfull(child, i, level, t);
             }
-            (child, parent, level) = (parent, up, level + 1);
+            let p = self.inners.at(child);
+            sep = first.then(|| p.sep(0));
+            under = p.len() < INNER_MIN;
+            level += 1;
         }
         self.len -= 1;
-        while self.height > 0 {
+        // Only a merge of the root's children can leave it with one child.
+        while merged && self.height > 0 {
             let root = self.inners.at(self.root);
             if root.len() != 1 {
                 break;
@@ -412,7 +401,8 @@ impl Tree {
     /// a neighbour when both fit in one node, and otherwise shares their
     /// keys evenly. Each merged or balanced node works on a copy of the
     /// right neighbour: both may sit in one page of the arena.
-    fn fix_underfull<T: Tie>(&mut self, pid: u32, i: usize, level: u32, t: &T) {
+    /// True if it merged.
+    fn fix_underfull<T: Tie>(&mut self, pid: u32, i: usize, level: u32, t: &T) -> bool {
         let p = self.inners.at(pid);
         let a = if i + 1 < p.len() { i } else { i - 1 };
         let (xid, yid) = (p.kids[a], p.kids[a + 1]);
@@ -462,21 +452,23 @@ impl Tree {
                 let p = self.inners.at_mut(pid);
                 p.counts[a] += p.counts[a + 1];
                 p.remove_at(a + 1);
+                true
             }
             Some((cx, cy)) => {
                 let sep = self.first_sep(level, yid, t);
                 let p = self.inners.at_mut(pid);
                 (p.counts[a], p.counts[a + 1]) = (cx, cy);
                 p.set_sep(a + 1, sep);
+                false
             }
         }
     }
 
-    /// rank is the position of the key of `slot`, which is in leaf `leaf`:
-    /// a walk up, with no key search.
-    pub(crate) fn rank(&self, leaf: u32, slot: u32) -> usize {
+    /// rank is the position of key `k`, which is in leaf `leaf`: a walk up
+    /// from the leaf, with no search above it and no tie settled.
+    pub(crate) fn rank(&self, leaf: u32, k: Key) -> usize {
         let l = self.leaves.at(leaf);
-        let mut rank = l.index_of(slot).expect("key in its leaf");
+        let mut rank = l.find(k).expect("key in its leaf");
         let (mut child, mut parent) = (leaf, l.parent);
         while parent != NONE {
             let p = self.inners.at(parent);
@@ -489,25 +481,27 @@ impl Tree {
     /// descent starts a prefetching descent toward the key with `prefix`
     /// and tie key `tie`.
     pub(crate) fn descent(&self, prefix: u64, tie: TieKey) -> Descent<'_> {
-        self.prefetch_search(self.height, self.root);
-        Descent {
+        let mut d = Descent {
             tree: self,
-            node: self.root,
+            node: None,
+            leaf: NONE,
             level: self.height,
             prefix,
             tie,
             step: Step::Search,
-        }
+        };
+        d.enter(self.root);
+        d
     }
 
     /// ascent starts a prefetching walk up from leaf `leaf`, which the
     /// list's records name, so it holds a key (see [`Ascent`]).
     pub(crate) fn ascent(&self, leaf: u32) -> Ascent<'_> {
-        self.leaves.at(leaf).prefetch();
+        let l = self.leaves.at(leaf);
+        l.prefetch();
         Ascent {
             tree: self,
-            node: leaf,
-            at_leaf: true,
+            parent: Parent::Leaf(l),
         }
     }
 
@@ -598,13 +592,13 @@ mod tests {
             rank
         }
 
-        fn rank(&self, slot: u32) -> usize {
-            self.tree.rank(self.leaf[slot as usize], slot)
+        fn rank(&self, k: Key) -> usize {
+            self.tree.rank(self.leaf[k.slot as usize], k)
         }
 
-        fn remove(&mut self, slot: u32) -> usize {
-            let rank = self.tree.remove(self.leaf[slot as usize], slot, &BySlot);
-            self.leaf[slot as usize] = NONE;
+        fn remove(&mut self, k: Key) -> usize {
+            let rank = self.tree.remove(self.leaf[k.slot as usize], k, &BySlot);
+            self.leaf[k.slot as usize] = NONE;
             self.follow_moves();
             rank
         }
@@ -620,7 +614,7 @@ mod tests {
             for k in want {
                 let l = self.leaf[k.slot as usize];
                 assert!(
-                    t.leaves.at(l).index_of(k.slot).is_some(),
+                    t.leaves.at(l).find(*k).is_some(),
                     "slot {} is not in leaf {l}",
                     k.slot
                 );
@@ -704,9 +698,9 @@ mod tests {
 
     /// remove takes model[i] out of both, checking the rank first.
     fn remove(tr: &mut Tracked, model: &mut Vec<Key>, i: usize) {
-        let slot = model[i].slot;
-        assert_eq!(tr.rank(slot), i);
-        assert_eq!(tr.remove(slot), i);
+        let k = model[i];
+        assert_eq!(tr.rank(k), i);
+        assert_eq!(tr.remove(k), i);
         model.remove(i);
     }
 
@@ -810,23 +804,6 @@ mod tests {
     }
 
     #[test]
-    fn position_skips_stale_entries() {
-        let mut a = [0u32; 65];
-        for (i, v) in a.iter_mut().enumerate() {
-            *v = i as u32 * 3;
-        }
-        for len in [0, 1, 15, 16, 17, 40, 64, 65] {
-            for (i, &v) in a.iter().enumerate() {
-                assert_eq!(position(&a, len, v), (i < len).then_some(i), "{len} {i}");
-            }
-            assert_eq!(position(&a, len, 1), None);
-        }
-        // A stale copy past len does not hide the live one.
-        a[20] = a[5];
-        assert_eq!(position(&a, 21, a[5]), Some(5));
-    }
-
-    #[test]
     fn descents_reach_the_leaf_of_a_key_in_a_long_run_of_ties() {
         let t = BySlot;
         let mut tree = Tree::new();
@@ -841,9 +818,9 @@ mod tests {
             let k = key(slot);
             let mut d = tree.descent(k.prefix, t.tie_key(slot));
             while d.step() {}
-            assert_eq!(d.level, 0, "a descent ends at a leaf");
+            assert!(d.node.is_none(), "a descent ends at a leaf");
             assert!(
-                tree.leaves.at(d.node).index_of(slot).is_some(),
+                tree.leaves.at(d.leaf).find(k).is_some(),
                 "slot {slot} is not in the leaf reached"
             );
         }
@@ -865,7 +842,10 @@ mod tests {
                 steps += 1;
             }
             assert_eq!(steps, tr.tree.height);
-            assert_eq!(a.node, tr.tree.root);
+            let Parent::Inner(root) = a.parent else {
+                panic!("an ascent ends at an inner root");
+            };
+            assert!(core::ptr::eq(root, tr.tree.inners.at(tr.tree.root)));
         }
     }
 
