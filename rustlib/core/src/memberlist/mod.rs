@@ -14,8 +14,9 @@
 //!   slot. Full names and user ids are consulted only when two prefixes tie,
 //!   and in inner nodes, which keep each key's name bytes 8 to 16 and user
 //!   id beside it, only when two names share 16 bytes;
-//! - a slab of 24-byte member records ([`members`]) found by user id
-//!   through a table of 4-byte tagged slot numbers ([`index`]);
+//! - a slab of 28-byte member records ([`members`]) found by user id
+//!   through a table of 4-byte tagged slot numbers ([`index`]); each names
+//!   its key's leaf, so a remove or rank walks up the tree from there;
 //! - name bytes past the eighth in size-classed pools ([`names`]);
 //! - the group order as a Fenwick tree of row counts ([`groups`]), so a
 //!   group's first row is found in O(log groups) and a reorder never moves
