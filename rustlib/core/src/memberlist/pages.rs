@@ -17,6 +17,8 @@ pub(crate) struct Paged<T> {
     base_shift: u32,
     /// shift: a full page holds `1 << shift` items.
     shift: u32,
+    /// mask is `(1 << shift) - 1`, kept so a look-up need not work it out.
+    mask: usize,
     width: usize,
     pages: Vec<Box<[T]>>,
     next: usize,
@@ -31,6 +33,7 @@ impl<T: Copy + Default> Paged<T> {
         Paged {
             base_shift,
             shift: base_shift + cap_shift,
+            mask: (1 << (base_shift + cap_shift)) - 1,
             width,
             pages: Vec::new(),
             next: 0,
@@ -79,7 +82,7 @@ impl<T: Copy + Default> Paged<T> {
     pub(crate) fn at(&self, i: u32) -> &T {
         debug_assert_eq!(self.width, 1);
         let i = i as usize;
-        &self.pages[i >> self.shift][i & ((1 << self.shift) - 1)]
+        &self.pages[i >> self.shift][i & self.mask]
     }
 
     /// at_mut is item `i` of a store of width 1.
@@ -87,7 +90,7 @@ impl<T: Copy + Default> Paged<T> {
     pub(crate) fn at_mut(&mut self, i: u32) -> &mut T {
         debug_assert_eq!(self.width, 1);
         let i = i as usize;
-        &mut self.pages[i >> self.shift][i & ((1 << self.shift) - 1)]
+        &mut self.pages[i >> self.shift][i & self.mask]
     }
 
     #[inline]
@@ -115,7 +118,7 @@ impl<T: Copy + Default> Paged<T> {
     #[inline]
     fn locate(&self, i: u32) -> (usize, usize) {
         let i = i as usize;
-        (i >> self.shift, (i & ((1 << self.shift) - 1)) * self.width)
+        (i >> self.shift, (i & self.mask) * self.width)
     }
 }
 

@@ -25,6 +25,11 @@ use leaf::{Leaf, LEAF_CAP, LEAF_MIN};
 /// NONE is the parent of a root, and the leaf of a key in no tree.
 pub(crate) const NONE: u32 = u32::MAX;
 
+/// MAX_HEIGHT bounds the levels of inner nodes: every node but the root
+/// has at least 21 children or keys, so 8 levels hold far more than
+/// `MAX_MEMBERS`.
+const MAX_HEIGHT: usize = 8;
+
 /// Descent walks down one tree toward a key, one step at a time, so a
 /// batch can advance all its descents together and have their cache
 /// misses overlap: after each step, what the next step reads is being
@@ -244,101 +249,92 @@ impl Tree {
 
     /// insert adds a key that is not in the tree and returns its rank and
     /// its leaf. Keys it moves to other leaves are in [`Tree::moved`].
+    /// One look-up per node on the way down, counting the key as it goes;
+    /// the nodes it passed are looked up again only to take a split.
     pub(crate) fn insert<T: Tie>(&mut self, k: Key, t: &T) -> (usize, u32) {
         self.moved.clear();
-        let (rank, leaf, split) = self.insert_in(self.root, self.height, k, t);
         self.len += 1;
-        if let Some(s) = split {
-            let old = self.root;
-            let mut root = Inner::default();
-            let first = self.first_sep(self.height, old, t);
-            root.insert_at(0, first, (self.len - s.count as usize) as u32, old);
-            root.insert_at(1, s.sep, s.count, s.node);
-            let id = self.new_inner(root);
-            self.set_parent(self.height, old, id);
-            self.set_parent(self.height, s.node, id);
-            self.root = id;
-            self.height += 1;
-        }
-        (rank, leaf)
-    }
-
-    /// insert_in inserts `k` under node `id` at `level`: its rank there,
-    /// its leaf, and the node's right half if it split.
-    fn insert_in<T: Tie>(
-        &mut self,
-        id: u32,
-        level: u32,
-        k: Key,
-        t: &T,
-    ) -> (usize, u32, Option<Split>) {
-        if level == 0 {
-            let l = self.leaves.at_mut(id);
-            let pos = l.lower_bound(k, t);
-            debug_assert!(pos == l.len() || l.key(pos) != k, "key already in tree");
-            if l.len() < LEAF_CAP {
-                l.insert_at(pos, k);
-                return (pos, id, None);
+        let height = self.height as usize;
+        // path[d]: the inner node at depth d and the child taken there.
+        let mut path = [(0u32, 0usize); MAX_HEIGHT];
+        let (mut id, mut rank) = (self.root, 0);
+        for step in &mut path[..height] {
+            let n = self.inners.at_mut(id);
+            let i = n.child(k, t);
+            if i == 0 && n.cmp_at(0, k, t) == Ordering::Greater {
+                // k is the new smallest
+                n.set_sep(
+                    0,
+                    Sep {
+                        key: k,
+                        tie: t.tie_key(k.slot),
+                    },
+                );
             }
-            let mid = LEAF_CAP / 2;
-            let mut right = l.split_off(mid);
-            if pos <= mid {
-                l.insert_at(pos, k);
-            } else {
-                right.insert_at(pos - mid, k);
-            }
-            let (key, count) = (right.key(0), right.len() as u32);
-            let rid = self.new_leaf(right);
-            self.moved.push((rid, 0, count));
-            let split = Split {
-                sep: Sep {
-                    key,
-                    tie: t.tie_key(key.slot),
-                },
-                node: rid,
-                count,
-            };
-            return (pos, if pos <= mid { id } else { rid }, Some(split));
+            rank += n.before(i);
+            n.counts[i] += 1;
+            *step = (id, i);
+            id = n.kids[i];
         }
-        let n = self.inners.at_mut(id);
-        let i = n.child(k, t);
-        if i == 0 && n.cmp_at(0, k, t) == Ordering::Greater {
-            // k is the new smallest
-            n.set_sep(
-                0,
-                Sep {
-                    key: k,
-                    tie: t.tie_key(k.slot),
-                },
-            );
+        let l = self.leaves.at_mut(id);
+        let pos = l.lower_bound(k, t);
+        debug_assert!(pos == l.len() || l.key(pos) != k, "key already in tree");
+        rank += pos;
+        if l.len() < LEAF_CAP {
+            l.insert_at(pos, k);
+            return (rank, id);
         }
-        let before = n.before(i);
-        let kid = n.kids[i];
-        // Counted now, so that without a split this node is not looked up
-        // again.
-        n.counts[i] += 1;
-        let (rank, leaf, split) = self.insert_in(kid, level - 1, k, t);
-        let Some(s) = split else {
-            return (before + rank, leaf, None);
-        };
-        // The new node's parent is this one already: a split keeps it.
-        let n = self.inners.at_mut(id);
-        n.counts[i] -= s.count;
-        n.insert_at(i + 1, s.sep, s.count, s.node);
-        if n.len() <= INNER_CAP {
-            return (before + rank, leaf, None);
+        let mid = LEAF_CAP / 2;
+        let mut right = l.split_off(mid);
+        if pos <= mid {
+            l.insert_at(pos, k);
+        } else {
+            right.insert_at(pos - mid, k);
         }
-        let mut right = n.split_off(n.len() / 2);
-        right.parent = n.parent;
-        let (sep, count, len) = (right.sep(0), right.total() as u32, right.len());
-        let rid = self.new_inner(right);
-        self.adopt(level, rid, 0, len);
-        let split = Split {
-            sep,
+        let (key, count) = (right.key(0), right.len() as u32);
+        let rid = self.new_leaf(right);
+        self.moved.push((rid, 0, count));
+        let leaf = if pos <= mid { id } else { rid };
+        let mut split = Split {
+            sep: Sep {
+                key,
+                tie: t.tie_key(key.slot),
+            },
             node: rid,
             count,
         };
-        (before + rank, leaf, Some(split))
+        // The split goes up until a node has room for it. The new node's
+        // parent is the split one's already: a split keeps it.
+        for (level, &(pid, i)) in (1..).zip(path[..height].iter().rev()) {
+            let n = self.inners.at_mut(pid);
+            n.counts[i] -= split.count;
+            n.insert_at(i + 1, split.sep, split.count, split.node);
+            if n.len() <= INNER_CAP {
+                return (rank, leaf);
+            }
+            let mut right = n.split_off(n.len() / 2);
+            right.parent = n.parent;
+            let (sep, count, len) = (right.sep(0), right.total() as u32, right.len());
+            let rid = self.new_inner(right);
+            self.adopt(level, rid, 0, len);
+            split = Split {
+                sep,
+                node: rid,
+                count,
+            };
+        }
+        let old = self.root;
+        let mut root = Inner::default();
+        let first = self.first_sep(self.height, old, t);
+        root.insert_at(0, first, (self.len - split.count as usize) as u32, old);
+        root.insert_at(1, split.sep, split.count, split.node);
+        let id = self.new_inner(root);
+        self.set_parent(self.height, old, id);
+        self.set_parent(self.height, split.node, id);
+        self.root = id;
+        self.height += 1;
+        assert!(self.height as usize <= MAX_HEIGHT, "tree too tall");
+        (rank, leaf)
     }
 
     /// remove takes out key `k`, which is in leaf `leaf`, and returns its
