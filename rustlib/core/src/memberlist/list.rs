@@ -127,6 +127,20 @@ impl Tie for Ctx<'_> {
     }
 }
 
+/// step_all steps every walk in `w`, moves those not done to the front and
+/// says how many they are, so later rounds visit only those.
+#[inline]
+fn step_all<W>(w: &mut [W], mut step: impl FnMut(&mut W) -> bool) -> usize {
+    let mut live = 0;
+    for i in 0..w.len() {
+        if step(&mut w[i]) {
+            w.swap(live, i);
+            live += 1;
+        }
+    }
+    live
+}
+
 impl Default for MemberList {
     fn default() -> Self {
         Self::new()
@@ -270,18 +284,11 @@ impl MemberList {
                 nd += 1;
             }
         }
-        let (ascents, descents) = (&mut ascents[..na], &mut descents[..nd]);
-        loop {
-            let mut more = false;
-            for a in ascents.iter_mut().flatten() {
-                more |= a.step();
-            }
-            for d in descents.iter_mut().flatten() {
-                more |= d.step();
-            }
-            if !more {
-                return;
-            }
+        while na + nd > 0 {
+            na = step_all(&mut ascents[..na], |a| a.as_mut().is_some_and(Ascent::step));
+            nd = step_all(&mut descents[..nd], |d| {
+                d.as_mut().is_some_and(Descent::step)
+            });
         }
     }
 
