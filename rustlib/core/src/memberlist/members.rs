@@ -33,8 +33,8 @@ pub(crate) struct Members {
 /// prefetch_record starts loading a record: two lines when it straddles
 /// them, as 28-byte records do three times in eight.
 #[inline]
-fn prefetch_record(m: &[Member]) {
-    let p = m.as_ptr().cast::<u8>();
+fn prefetch_record(m: &Member) {
+    let p = (m as *const Member).cast::<u8>();
     prefetch(p);
     prefetch(p.wrapping_add(size_of::<Member>() - 1));
 }
@@ -55,19 +55,19 @@ impl Members {
 
     #[inline]
     pub(crate) fn get(&self, slot: u32) -> &Member {
-        &self.slab.item(slot)[0]
+        self.slab.at(slot)
     }
 
     #[inline]
     pub(crate) fn get_mut(&mut self, slot: u32) -> &mut Member {
-        &mut self.slab.item_mut(slot)[0]
+        self.slab.at_mut(slot)
     }
 
     /// find is the slot of a user's record.
     #[inline]
     pub(crate) fn find(&self, uid: u64) -> Option<u32> {
         let slab = &self.slab;
-        self.index.find(uid, |s| slab.item(s)[0].uid == uid)
+        self.index.find(uid, |s| slab.at(s).uid == uid)
     }
 
     /// prefetch_bucket starts loading the index bucket of `uid`.
@@ -81,23 +81,23 @@ impl Members {
     #[inline]
     pub(crate) fn prefetch_record(&self, uid: u64) {
         if let Some(s) = self.index.candidate(uid) {
-            prefetch_record(self.slab.item(s));
+            prefetch_record(self.slab.at(s));
         }
     }
 
     /// prefetch starts loading the record in `slot`.
     #[inline]
     pub(crate) fn prefetch(&self, slot: u32) {
-        prefetch_record(self.slab.item(slot));
+        prefetch_record(self.slab.at(slot));
     }
 
     /// insert stores a record for a user not yet present and returns its
     /// slot. The caller keeps the count below MAX_SLOTS.
     pub(crate) fn insert(&mut self, m: Member) -> u32 {
         let slot = self.slab.alloc();
-        self.slab.item_mut(slot)[0] = m;
+        *self.slab.at_mut(slot) = m;
         let slab = &self.slab;
-        self.index.insert(m.uid, slot, |s| slab.item(s)[0].uid);
+        self.index.insert(m.uid, slot, |s| slab.at(s).uid);
         slot
     }
 
