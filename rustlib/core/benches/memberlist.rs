@@ -20,7 +20,10 @@ use std::time::{Duration, Instant};
 
 #[path = "support/cpuclock.rs"]
 mod cpuclock;
+#[path = "support/splitmix.rs"]
+mod splitmix;
 use cpuclock::thread_cpu_ns;
+use splitmix::Rng;
 
 /// Counting tracks live heap bytes, so bytes per member is what the
 /// allocator handed out, not only what the list believes it holds.
@@ -49,22 +52,6 @@ const ONLINE: u64 = u64::MAX - 1;
 const OFFLINE: u64 = u64::MAX;
 const ROLES: [u64; 5] = [1005, 1004, 1003, 1002, 1001];
 const BATCH: usize = 32;
-
-/// Rng is splitmix64; bench/cmd/memberlistbench uses the same generator
-/// and the same workload, so the Go figures describe the same lists.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// name is a folded display name: 3–16 lowercase letters and digits, one
 /// in sixteen sharing the stem "discorduser" so prefixes tie.

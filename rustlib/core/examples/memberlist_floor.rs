@@ -15,23 +15,10 @@ use std::hint::black_box;
 
 #[path = "../benches/support/cpuclock.rs"]
 mod cpuclock;
+#[path = "../benches/support/splitmix.rs"]
+mod splitmix;
 use cpuclock::thread_cpu_ns;
-
-/// Rng is splitmix64.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        mix(self.0)
-    }
-}
-
-#[inline]
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
+use splitmix::{mix, Rng};
 
 #[inline]
 fn prefetch(p: *const u64) {
@@ -59,7 +46,7 @@ fn chase(bytes: usize, chains: usize) -> f64 {
     let mut perm: Vec<usize> = (0..n).collect();
     let mut rng = Rng(7);
     for i in (1..n).rev() {
-        perm.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+        perm.swap(i, rng.below(i as u64 + 1) as usize);
     }
     let mut a = vec![0u64; n * WORDS];
     for i in 0..n {
