@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::compact::{compress, incompressible_idle_state, small_sends_stay_asleep, zstd_message};
+use common::compact::{
+    compress, incompressible_idle_state, small_sends_stay_asleep, zstd_message, SMALL_WINDOW,
+};
 use common::{json_like, Rng, Unzstd};
 use gatehouse_core::compress::compact::{
     CompactStream, CompactZstd, ZstdPool, IDLE_STATE_LIMIT, SMALL_SEND_MAX,
@@ -18,15 +20,7 @@ fn decodes_message_by_message_across_hibernation() {
         (1, ZstdParams::DISCORD),
         (2, ZstdParams::LEAN),
         (3, ZstdParams::BALANCED),
-        (
-            4,
-            ZstdParams {
-                level: 9,
-                window_log: 10,
-                hash_log: 10,
-                chain_log: 10,
-            },
-        ),
+        (4, SMALL_WINDOW),
     ] {
         let mut rng = Rng::new(seed);
         let mut pool = ZstdPool::new(params, 2).unwrap();

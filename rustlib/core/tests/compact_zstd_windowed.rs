@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::compact::zstd_message;
+use common::compact::{zstd_message, SMALL_WINDOW};
 use common::{json_like, random_bytes, Rng, Unzstd};
 use gatehouse_core::compress::compact::{CompactStream, CompactZstd, ZstdPool, SMALL_SEND_MAX};
 use gatehouse_core::compress::ZstdParams;
@@ -31,15 +31,7 @@ fn windowed_streams_decode_with_whole_partial_or_no_windows() {
     for (seed, params) in [
         (11, ZstdParams::DISCORD),
         (12, ZstdParams::LEAN),
-        (
-            13,
-            ZstdParams {
-                level: 9,
-                window_log: 10,
-                hash_log: 10,
-                chain_log: 10,
-            },
-        ),
+        (13, SMALL_WINDOW),
     ] {
         let mut rng = Rng::new(seed);
         let mut pool = ZstdPool::new(params, 2).unwrap();

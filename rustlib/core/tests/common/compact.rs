@@ -5,6 +5,7 @@
 
 use super::{json_like, random_bytes, Inflater, Rng, Unzstd};
 use gatehouse_core::compress::compact::{CompactStream, IDLE_STATE_LIMIT, SMALL_SEND_MAX};
+use gatehouse_core::compress::ZstdParams;
 
 /// Decoder is a message-by-message decoder of a compact stream's output.
 pub trait Decoder {
@@ -22,6 +23,15 @@ impl Decoder for Unzstd {
         Unzstd::message(self, input, limit)
     }
 }
+
+/// SMALL_WINDOW is level 9 over a 1 KiB window: most messages are longer
+/// than the window, so every one works at its edge.
+pub const SMALL_WINDOW: ZstdParams = ZstdParams {
+    level: 9,
+    window_log: 10,
+    hash_log: 10,
+    chain_log: 10,
+};
 
 /// ACK is a heartbeat ACK as the gateway sends it.
 pub const ACK: &[u8] = br#"{"t":null,"s":null,"op":11,"d":null}"#;
